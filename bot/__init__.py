@@ -1,0 +1,1 @@
+"""Parapluie: a confidential health and rights chatbot for sex workers."""

@@ -1,0 +1,48 @@
+"""Builds the conversation: the one place where every command and button is wired."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.config import Config
+from bot.content import Content
+from bot.conversation import Clock, Conversation
+from bot.handlers import contact, menu, places, topics
+from bot.i18n import N_, Catalogs
+from bot.store import Keys, Store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_conversation(
+    store: Store,
+    keys: Keys,
+    config: Config,
+    content: Content,
+    catalogs: Catalogs,
+    clock: Clock = utc_now,
+) -> Conversation:
+    conversation = Conversation(store, keys, config, content, catalogs, clock)
+    # Commands, in the order shown to people in their app's command list.
+    conversation.command("start", menu.start, N_("start again"))
+    conversation.command("menu", menu.show_menu, N_("the list of topics"))
+    conversation.command("language", menu.choose_language, N_("change the language"))
+    conversation.command("help", menu.show_help, N_("how to use this bot"))
+    # Buttons and numbered choices.
+    conversation.action("menu", menu.show_menu)
+    conversation.action("lang", menu.choose_language)
+    conversation.action("setlang", menu.set_language)
+    conversation.action("t", topics.show_topic)
+    conversation.action("p", topics.show_page)
+    conversation.action("src", topics.show_sources)
+    conversation.action("services", places.show_places)
+    conversation.action("loc", places.show_location)
+    conversation.action("emergency", places.show_emergency)
+    conversation.action("call", places.show_numbers)
+    conversation.action("book", contact.show_booking_contacts)
+    conversation.action("talk", contact.show_team_contacts)
+    conversation.on_text(menu.typed_text)
+    conversation.on_stale(menu.unknown_button)
+    return conversation

@@ -1,0 +1,107 @@
+"""`python -m bot content check`: the config and every page in every language, rendered.
+
+Structural problems are found while loading (bot/config.py, bot/content.py); this adds what
+needs both together: actions pointing at real places, includes of known blocks, every rendered
+screen within Telegram's limit, and review dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import get_args
+
+from bot.config import Config, PartnerKind, load_config
+from bot.content import CONTENT_DIR, Content, load_content
+from bot.conversation import Event, Person, Turn
+from bot.errors import ValidationFailed
+from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
+from bot.i18n import LOCALES_DIR, Catalogs, use_language
+from bot.store import Profile
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+@dataclass
+class CheckResult:
+    config: Config
+    content: Content
+    catalogs: Catalogs
+    warnings: list[str] = field(default_factory=list)
+
+
+def _probe_turn(config: Config, content: Content, catalogs: Catalogs, lang: str) -> Turn:
+    person = Person(channel="check", platform_id="check", address="check")
+    profile = Profile(user_key="check", channel="check", address="check", language=lang)
+    now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    return Turn(Event(person, action="check"), profile, config, content, catalogs, now)
+
+
+async def check_everything(
+    config_path: Path,
+    content_dir: Path = CONTENT_DIR,
+    locales_dir: Path = LOCALES_DIR,
+    today: date | None = None,
+) -> CheckResult:
+    config = load_config(config_path)
+    content = load_content(list(config.languages), content_dir)
+    problems: list[str] = []
+    try:
+        catalogs = Catalogs(list(config.languages), locales_dir)
+    except FileNotFoundError as exc:
+        raise ValidationFailed([f"{exc.filename}: missing: interface strings catalog"]) from exc
+    ids = {p.id for p in config.locations} | {p.id for p in config.partners}
+    partner_kinds = set(get_args(PartnerKind))
+    index_path = content_dir / "topics.yaml"
+    for topic_id, meta in content.index.topics.items():
+        for action in meta.actions:
+            if action.startswith("call:") and action[5:] not in ids:
+                problems.append(
+                    f"{index_path}: topics.{topic_id}.actions: {action!r} names no place or "
+                    f"partner in {config_path}"
+                )
+    warnings: list[str] = []
+    today = today or datetime.now(UTC).date()
+    for lang in config.languages:
+        for topic_id, text in content.texts[lang].items():
+            path = content_dir / lang / f"{topic_id}.yaml"
+            for index, page in enumerate(text.pages):
+                for name in page.include:
+                    if name.startswith("partners:") and name[9:] not in partner_kinds:
+                        problems.append(
+                            f"{path}: pages.{index}.include: unknown partner kind {name[9:]!r} "
+                            f"(known: {', '.join(sorted(partner_kinds))})"
+                        )
+            if text.review.next_review < today:
+                warnings.append(
+                    f"{path}: review.next_review: {text.review.next_review} is past; "
+                    "have this page checked again"
+                )
+    if problems:
+        raise ValidationFailed(problems)
+    problems += await _check_rendering(config, content, catalogs, content_dir)
+    if problems:
+        raise ValidationFailed(problems)
+    return CheckResult(config, content, catalogs, warnings)
+
+
+async def _check_rendering(
+    config: Config, content: Content, catalogs: Catalogs, content_dir: Path
+) -> list[str]:
+    problems = []
+    for lang in config.languages:
+        with use_language(catalogs, lang):
+            for topic_id in content.index.topics:
+                turn = _probe_turn(config, content, catalogs, lang)
+                path = content_dir / lang / f"{topic_id}.yaml"
+                replies = [*await show_topic(turn, [topic_id]), *await show_sources(turn, [topic_id])]
+                for index in range(len(topic_screens(turn, topic_id))):
+                    replies += await show_page(turn, [topic_id, str(index)])
+                for reply in replies:
+                    if len(reply.text) > TELEGRAM_TEXT_LIMIT:
+                        problems.append(
+                            f"{path}: short: the answer is {len(reply.text)} characters; "
+                            f"Telegram allows {TELEGRAM_TEXT_LIMIT}"
+                        )
+    return problems

@@ -1,0 +1,275 @@
+"""The organisation's configuration: places, hours, partners, emergency numbers, languages.
+
+Everything that differs between organisations lives here or in content/, never in code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.errors import ValidationFailed, describe, load_yaml
+
+SUPPORTED_LANGUAGES = ("fr", "nl", "en", "es", "pt", "ro", "bg")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Language = Literal["fr", "nl", "en", "es", "pt", "ro", "bg"]
+Region = Literal[
+    "brussels",
+    "hainaut",
+    "namur",
+    "liege",
+    "luxembourg",
+    "brabant_wallon",
+    "flemish_brabant",
+    "antwerp",
+    "east_flanders",
+    "west_flanders",
+    "limburg",
+]
+# Labels for these live in the interface catalogs (bot/labels.py), so adding a value needs a
+# translation in every language; the test suite checks that.
+ServiceKind = Literal[
+    "drop_in",
+    "social_support",
+    "nurse",
+    "rapid_test",
+    "medical_permanence",
+    "outreach",
+    "condoms",
+    "needle_exchange",
+    "hygiene_kits",
+]
+PartnerKind = Literal[
+    "hiv_reference_centre",
+    "cpvs",
+    "testing",
+    "trafficking_centre",
+    "sex_worker_organisation",
+]
+EmergencyKind = Literal[
+    "ambulance_fire",
+    "police",
+    "domestic_violence",
+    "suicide_prevention",
+    "suicide_prevention_nl",
+    "sexual_violence",
+    "listening_line",
+    "poison_centre",
+    "child_focus",
+    "violence_helpline_flanders",
+]
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ./]{1,20}[0-9]$")
+SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeSpan(Strict):
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> TimeSpan:
+        match = SPAN.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not a time span like 09:00-12:00")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"{text!r} has an impossible time")
+        end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+        if end <= time(h1, m1):
+            raise ValueError(f"{text!r} ends before it starts")
+        return cls(start=time(h1, m1), end=end)
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _check_phone(value: str) -> str:
+    if not PHONE.match(value):
+        raise ValueError(f"{value!r} is not a phone number (digits, spaces, dots, slashes, +)")
+    return value
+
+
+Phone = Annotated[str, Field(min_length=3)]
+LocalizedText = dict[Language, str]
+
+
+class Hours(Strict):
+    """Opening hours per weekday; a weekday that is absent is closed."""
+
+    spans: dict[Weekday, tuple[TimeSpan, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: object) -> object:
+        if isinstance(value, dict) and "spans" not in value:
+            spans: dict[str, list[TimeSpan]] = {}
+            for day, texts in value.items():
+                if day not in WEEKDAYS:
+                    raise ValueError(f"{day!r} is not a weekday (use {', '.join(WEEKDAYS)})")
+                if isinstance(texts, str):
+                    texts = [texts]
+                if not isinstance(texts, list):
+                    raise ValueError(f"{day}: give a list of spans like ['09:00-12:00']")
+                parsed = sorted((TimeSpan.parse(str(t)) for t in texts), key=lambda s: s.start)
+                for earlier, later in zip(parsed, parsed[1:], strict=False):
+                    if later.start < earlier.end:
+                        raise ValueError(f"{day}: {earlier} and {later} overlap")
+                spans[day] = parsed
+            return {"spans": spans}
+        return value
+
+    def is_empty(self) -> bool:
+        return not self.spans
+
+
+class Location(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    name: str
+    kind: Literal["office", "antenna", "mobile_unit"]
+    region: Region
+    address: str | None = None
+    phones: list[str] = Field(default_factory=list)
+    email: str | None = None
+    hours: Hours = Field(default_factory=Hours)
+    services: list[ServiceKind] = Field(min_length=1)
+    stops: list[str] = Field(default_factory=list)
+    note: LocalizedText | None = None
+
+    _phones = field_validator("phones")(lambda v: [_check_phone(p) for p in v])
+
+
+class Partner(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    name: str
+    kind: PartnerKind
+    region: Region
+    city: str
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    always_open: bool = False
+    note: LocalizedText | None = None
+
+    _phone = field_validator("phone")(lambda v: v if v is None else _check_phone(v))
+
+
+class EmergencyNumber(Strict):
+    number: str
+    kind: EmergencyKind
+    always_open: bool = False
+    free: bool = True
+
+    _number = field_validator("number")(_check_phone)
+
+
+class Organisation(Strict):
+    name: str
+    website: str | None = None
+
+
+class Staff(Strict):
+    telegram_chat_id: int | None = None
+
+
+class Config(Strict):
+    example_data: bool = False
+    organisation: Organisation
+    timezone: str = "Europe/Brussels"
+    languages: list[Language] = Field(min_length=1)
+    default_language: Language
+    locations: list[Location] = Field(min_length=1)
+    partners: list[Partner] = Field(default_factory=list)
+    emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
+    staff: Staff = Field(default_factory=Staff)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Brussels") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        seen: set[str] = set()
+        for item in [*self.locations, *self.partners]:
+            if item.id in seen:
+                raise ValueError(f"id {item.id!r} is used twice; ids must be unique")
+            seen.add(item.id)
+        for item in [*self.locations, *self.partners]:
+            if item.note is not None:
+                missing = [lang for lang in self.languages if lang not in item.note]
+                if missing:
+                    raise ValueError(f"{item.id}: note has no text for {', '.join(missing)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def location(self, location_id: str) -> Location | None:
+        return next((loc for loc in self.locations if loc.id == location_id), None)
+
+    def partners_of(self, kind: str) -> list[Partner]:
+        return [p for p in self.partners if p.kind == kind]
+
+
+def load_config(path: Path) -> Config:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ValidationFailed([f"{path}: (top level): expected a mapping of settings"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(describe(exc, path, data)) from exc
+
+
+class OpeningStatus(BaseModel):
+    open_now: bool
+    closes_at: time | None = None
+    next_opening: datetime | None = None
+
+
+def opening_status(hours: Hours, now: datetime, zone: ZoneInfo) -> OpeningStatus:
+    """Whether a place is open at `now`, computed in the organisation's local time.
+
+    Local wall-clock times are compared, so the daylight-saving change needs no special case.
+    """
+    local = now.astimezone(zone)
+    today = WEEKDAYS[local.weekday()]
+    for span in hours.spans.get(today, ()):
+        if span.start <= local.time() < span.end:
+            return OpeningStatus(open_now=True, closes_at=span.end)
+    for offset in range(8):
+        day = local.date() + timedelta(days=offset)
+        for span in hours.spans.get(WEEKDAYS[day.weekday()], ()):
+            if offset == 0 and span.start <= local.time():
+                continue
+            return OpeningStatus(
+                open_now=False,
+                next_opening=datetime.combine(day, span.start, tzinfo=zone),
+            )
+    return OpeningStatus(open_now=False)

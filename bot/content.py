@@ -1,0 +1,149 @@
+"""Vetted content: topics, their pages, sources and review dates, per language.
+
+Layout:
+  content/topics.yaml         the menu order, and per topic: related topics, actions, sources
+  content/<lang>/language.yaml  the language's name and whether a native speaker reviewed it
+  content/<lang>/<topic>.yaml   the words: title, short answer, detail pages, review metadata
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ValidationFailed, describe, load_yaml
+
+M = TypeVar("M", bound="BaseModel")
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+TOPIC_ID = r"^[a-z][a-z0-9_]*$"
+# `call:<location id>` shows that place's numbers; the others open a screen of their own.
+ACTION_PATTERN = r"^(book|talk|emergency|services|call:[a-z0-9_-]+)$"
+INCLUDE_PATTERN = r"^(locations|emergency|partners:[a-z_]+)$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    title: str
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
+class TopicMeta(Strict):
+    related: list[Annotated[str, Field(pattern=TOPIC_ID)]] = Field(default_factory=list)
+    actions: list[Annotated[str, Field(pattern=ACTION_PATTERN)]] = Field(default_factory=list)
+    sources: list[Source] = Field(min_length=1)
+
+
+class ContentIndex(Strict):
+    menu: list[Annotated[str, Field(pattern=TOPIC_ID)]] = Field(min_length=1)
+    topics: dict[Annotated[str, Field(pattern=TOPIC_ID)], TopicMeta]
+
+
+class LanguageInfo(Strict):
+    name: str
+    native_review: bool
+    reviewed_by: str | None = None
+
+
+class Review(Strict):
+    reviewed_by: str
+    reviewed_on: date
+    next_review: date
+
+
+class Page(Strict):
+    title: str
+    body: str = ""
+    include: list[Annotated[str, Field(pattern=INCLUDE_PATTERN)]] = Field(default_factory=list)
+
+    @field_validator("body")
+    @classmethod
+    def _paragraphs_fit(cls, value: str) -> str:
+        # Pages are split between paragraphs to fit Telegram's 4096 characters; one paragraph
+        # must therefore fit on its own with room for the title and buttons.
+        for paragraph in value.split("\n\n"):
+            if len(paragraph) > 3000:
+                raise ValueError("a paragraph is longer than 3000 characters; split it")
+        return value
+
+
+class TopicText(Strict):
+    title: str
+    button: Annotated[str, Field(max_length=40)]
+    short: str
+    pages: list[Page] = Field(default_factory=list)
+    review: Review
+
+
+@dataclass(frozen=True)
+class Content:
+    index: ContentIndex
+    languages: dict[str, LanguageInfo]
+    texts: dict[str, dict[str, TopicText]]
+
+    def topic(self, lang: str, topic_id: str) -> TopicText | None:
+        return self.texts.get(lang, {}).get(topic_id)
+
+    def meta(self, topic_id: str) -> TopicMeta | None:
+        return self.index.topics.get(topic_id)
+
+
+def _parse(model: type[M], path: Path, problems: list[str]) -> M | None:
+    try:
+        data = load_yaml(path)
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(describe(exc, path, data))
+        return None
+
+
+def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Content:
+    """Load and check the structure of every topic in every language; all problems at once."""
+    problems: list[str] = []
+    index = _parse(ContentIndex, content_dir / "topics.yaml", problems)
+    infos: dict[str, LanguageInfo] = {}
+    texts: dict[str, dict[str, TopicText]] = {}
+    if index is not None:
+        index_path = content_dir / "topics.yaml"
+        for topic_id in index.menu:
+            if topic_id not in index.topics:
+                problems.append(f"{index_path}: menu: topic {topic_id!r} is not defined")
+        for topic_id, meta in index.topics.items():
+            for related in meta.related:
+                if related not in index.topics:
+                    problems.append(
+                        f"{index_path}: topics.{topic_id}.related: unknown topic {related!r}"
+                    )
+        for lang in languages:
+            lang_dir = content_dir / lang
+            if not lang_dir.is_dir():
+                problems.append(f"{lang_dir}: missing: no content for configured language {lang}")
+                continue
+            info = _parse(LanguageInfo, lang_dir / "language.yaml", problems)
+            if info is not None:
+                infos[lang] = info
+            texts[lang] = {}
+            for topic_id in index.topics:
+                path = lang_dir / f"{topic_id}.yaml"
+                if not path.exists():
+                    problems.append(f"{path}: missing: topic {topic_id!r} has no {lang} text")
+                    continue
+                text = _parse(TopicText, path, problems)
+                if text is not None:
+                    texts[lang][topic_id] = text
+            for path in sorted(lang_dir.glob("*.yaml")):
+                if path.stem not in index.topics and path.name != "language.yaml":
+                    problems.append(f"{path}: unknown topic (not in topics.yaml)")
+    if problems or index is None:
+        raise ValidationFailed(problems)
+    return Content(index=index, languages=infos, texts=texts)

@@ -1,0 +1,254 @@
+"""The channel-independent conversation core.
+
+A channel adapter turns what a person did (a message, a button) into an `Event`; the core loads
+that person's profile from the store, routes the event to a handler, saves the new state and
+returns `Reply` objects, which the adapter turns back into its platform's messages. Handlers
+never see a platform type, and conversation state lives in the database, so a restart between
+two messages changes nothing for the person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.content import Content
+from bot.i18n import Catalogs, _, switch_language, use_language
+from bot.store import Keys, Profile, Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who wrote. `platform_id` and `address` are only ever pseudonymised or sealed."""
+
+    channel: str
+    platform_id: str
+    address: str
+    language_hint: str | None = None
+
+    def __repr__(self) -> str:  # keeps identifiers out of tracebacks and debug output
+        return f"Person(channel={self.channel!r})"
+
+
+@dataclass(frozen=True)
+class Event:
+    person: Person
+    text: str | None = None
+    action: str | None = None
+    command: str | None = None
+    args: str = ""
+    # A button whose data the bot did not issue: forged, or from an older version.
+    unknown_button: bool = False
+
+    def __repr__(self) -> str:
+        kind = self.command or self.action or ("text" if self.text else "unknown_button")
+        return f"Event(channel={self.person.channel!r}, kind={kind!r})"
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    action: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class Reply:
+    """One message. `text` is HTML limited to <b>, <i> and <a href>; dynamic values escaped."""
+
+    text: str
+    options: list[list[Option]] = field(default_factory=list)
+    # Show in place of the message whose button was pressed, where the channel can.
+    replace: bool = False
+    # A short toast for the button press (Telegram's answerCallbackQuery), if any.
+    notice: str | None = None
+
+
+class StaleAction(Exception):
+    """A well-formed action that no longer makes sense (a topic removed, a page gone)."""
+
+
+@dataclass
+class Turn:
+    """Everything a handler may use while answering one event."""
+
+    event: Event
+    profile: Profile
+    config: Config
+    content: Content
+    catalogs: Catalogs
+    now: datetime
+
+    @property
+    def lang(self) -> str:
+        return self.profile.language
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.config.zone
+
+    def switch_language(self, lang: str) -> None:
+        """Change the person's language; strings produced after this call use it."""
+        self.profile.language = lang
+        switch_language(self.catalogs, lang)
+
+
+Handler = Callable[[Turn, list[str]], Awaitable[list[Reply]]]
+FallbackHandler = Callable[[Turn], Awaitable[list[Reply]]]
+
+
+def escape(value: object) -> str:
+    """Escape any value that goes into a reply's HTML."""
+    return html.escape(str(value), quote=True)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def render_markup(text: str) -> str:
+    """Content files use plain text with **bold**; everything else is escaped."""
+    return _BOLD.sub(r"<b>\1</b>", escape(text.strip()))
+
+
+def guess_language(hint: str | None, supported: list[str], default: str) -> str:
+    if hint:
+        base = hint.lower().replace("_", "-").split("-")[0]
+        if base in supported:
+            return base
+    return default
+
+
+class Conversation:
+    def __init__(
+        self,
+        store: Store,
+        keys: Keys,
+        config: Config,
+        content: Content,
+        catalogs: Catalogs,
+        clock: Clock,
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.config = config
+        self.content = content
+        self.catalogs = catalogs
+        self.clock = clock
+        self._commands: dict[str, Handler] = {}
+        self._command_descriptions: dict[str, str] = {}
+        self._actions: dict[str, Handler] = {}
+        self._fallback: FallbackHandler | None = None
+        self._text: FallbackHandler | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # --- wiring (see bot/app.py) -------------------------------------------------------------
+    def command(self, name: str, handler: Handler, description: str) -> None:
+        """`description` is marked with N_() and translated per language for command lists."""
+        self._commands[name] = handler
+        self._command_descriptions[name] = description
+
+    def action(self, name: str, handler: Handler) -> None:
+        self._actions[name] = handler
+
+    def on_text(self, handler: FallbackHandler) -> None:
+        self._text = handler
+
+    def on_stale(self, handler: FallbackHandler) -> None:
+        """What a person sees after an unknown or outdated button: a polite word and the menu."""
+        self._fallback = handler
+
+    def command_list(self, lang: str) -> list[tuple[str, str]]:
+        """(command, description) pairs in `lang`, for a platform's command menu."""
+        with use_language(self.catalogs, lang):
+            return [(name, _(text)) for name, text in self._command_descriptions.items()]
+
+    def user_key(self, person: Person) -> str:
+        return self.keys.pseudonym(person.channel, person.platform_id)
+
+    # --- handling ------------------------------------------------------------------------------
+    async def handle(self, event: Event) -> list[Reply]:
+        user_key = self.user_key(event.person)
+        # One event at a time per person: state is read, changed and written as a unit.
+        lock = self._locks.setdefault(user_key, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._handle_locked(event, user_key)
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._locks.pop(user_key, None)
+
+    async def _handle_locked(self, event: Event, user_key: str) -> list[Reply]:
+        profile = await self.store.load_profile(user_key)
+        if profile is None:
+            language = guess_language(
+                event.person.language_hint, self.config.languages, self.config.default_language
+            )
+            profile = Profile(
+                user_key=user_key,
+                channel=event.person.channel,
+                address=event.person.address,
+                language=language,
+                is_new=True,
+            )
+        elif profile.language not in self.config.languages:
+            profile.language = self.config.default_language
+        profile.address = event.person.address
+        now = self.clock()
+        turn = Turn(event, profile, self.config, self.content, self.catalogs, now)
+        with use_language(self.catalogs, profile.language):
+            replies = await self._route(turn)
+            # Remember the actions offered last, so a typed number can choose one on channels
+            # without buttons (the terminal, Signal).
+            offered = [o.action for row in replies[-1].options for o in row if o.action]
+            profile.state["offered"] = offered
+        await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
+        return replies
+
+    async def _route(self, turn: Turn) -> list[Reply]:
+        event = turn.event
+        if event.command is not None:
+            handler = self._commands.get(event.command)
+            if handler is None:
+                return await self._stale(turn)
+            return await handler(turn, event.args.split())
+        action = event.action
+        if action is None and event.text is not None:
+            action = self._offered_choice(turn, event.text)
+        if action is not None:
+            name, _sep, rest = action.partition(":")
+            handler = self._actions.get(name)
+            if handler is None:
+                return await self._stale(turn)
+            try:
+                return await handler(turn, rest.split(":") if rest else [])
+            except StaleAction:
+                return await self._stale(turn)
+        if event.text is not None and self._text is not None:
+            return await self._text(turn)
+        return await self._stale(turn)
+
+    def _offered_choice(self, turn: Turn, text: str) -> str | None:
+        choice = text.strip()
+        if not choice.isdigit():
+            return None
+        if choice == "0":
+            return "menu"
+        offered: list[str] = turn.profile.state.get("offered", [])
+        index = int(choice) - 1
+        return offered[index] if 0 <= index < len(offered) else None
+
+    async def _stale(self, turn: Turn) -> list[Reply]:
+        if self._fallback is None:
+            return [Reply(escape(_("Sorry, I did not understand.")))]
+        return await self._fallback(turn)

@@ -1,0 +1,61 @@
+"""Turn pydantic and YAML errors into `file: path.to.field: problem` lines an editor can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+
+class ValidationFailed(Exception):
+    """One or more problems in the organisation's files; each line names file and field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError as exc:
+        raise ValidationFailed([f"{path}: file not found"]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValidationFailed([f"{path}: {where}: {problem}"]) from exc
+
+
+def field_path(loc: tuple[int | str, ...], data: Any) -> str:
+    """Dotted path; list items that carry an `id` are shown with it, e.g. locations.2[genappe]."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        part = str(key)
+        child = None
+        if isinstance(node, list) and isinstance(key, int) and key < len(node):
+            child = node[key]
+            if isinstance(child, dict) and isinstance(child.get("id"), str):
+                part = f"{key}[{child['id']}]"
+        elif isinstance(node, dict):
+            child = node.get(key)
+        parts.append(part)
+        node = child
+    return ".".join(parts) if parts else "(top level)"
+
+
+def describe(error: ValidationError, path: Path, data: Any) -> list[str]:
+    lines = []
+    for item in error.errors():
+        loc = tuple(k for k in item["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        lines.append(f"{path}: {field_path(loc, data)}: {message}")
+    return lines

@@ -1,0 +1,1 @@
+"""Feature handlers, written against the conversation core only (bot/conversation.py)."""

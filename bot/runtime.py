@@ -1,0 +1,42 @@
+"""Start-up: settings, config, content, catalogs and the store, opened once and closed once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.app import build_conversation, utc_now
+from bot.checks import check_everything
+from bot.conversation import Clock, Conversation
+from bot.settings import Settings
+from bot.store import Keys, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    keys: Keys
+    store: Store
+    conversation: Conversation
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[Runtime]:
+    checked = await check_everything(settings.config_path)
+    for warning in checked.warnings:
+        log.warning("content_review_due %s", warning)
+    if checked.config.example_data:
+        log.warning("config_is_example_data path=%s (check it before real use)", settings.config_path)
+    keys = Keys(settings.secret_key)
+    store = await Store.open(settings.database_path, keys)
+    try:
+        conversation = build_conversation(
+            store, keys, checked.config, checked.content, checked.catalogs, clock
+        )
+        yield Runtime(settings, keys, store, conversation)
+    finally:
+        await store.close()

@@ -1,0 +1,77 @@
+"""Process settings from the environment (secrets and paths; the organisation lives in config)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config.example.yaml"
+DEFAULT_API_URL = "https://api.telegram.org"
+SECRET_FILE = "secret.key"
+
+
+class SettingsError(Exception):
+    """An environment variable is present but unusable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    secret_key: bytes
+    config_path: Path
+    telegram_token: str | None
+    telegram_api_url: str
+    staff_chat_id: int | None
+    log_level: str
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "parapluie.sqlite3"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("BOT_DATA_DIR") or "./data")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    staff = env.get("TELEGRAM_STAFF_CHAT_ID") or None
+    try:
+        staff_chat_id = int(staff) if staff else None
+    except ValueError as exc:
+        raise SettingsError(
+            f"TELEGRAM_STAFF_CHAT_ID: {staff!r} is not a number (a group id looks like -100…)"
+        ) from exc
+    return Settings(
+        data_dir=data_dir,
+        secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir),
+        config_path=Path(env.get("BOT_CONFIG") or BUNDLED_CONFIG),
+        telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        staff_chat_id=staff_chat_id,
+        log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+    )
+
+
+def _secret_key(value: str | None, data_dir: Path) -> bytes:
+    if value:
+        if len(value) < 32:
+            raise SettingsError(
+                "BOT_SECRET_KEY: too short; use at least 32 random characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value.encode()
+    # Development convenience only: a key generated once and kept beside the database.
+    # Production must pass BOT_SECRET_KEY and keep it away from the disk (see README).
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+        log.warning("secret_key_generated path=%s (set BOT_SECRET_KEY in production)", path)
+    else:
+        log.warning("secret_key_from_data_dir path=%s (set BOT_SECRET_KEY in production)", path)
+    return path.read_text().strip().encode()

@@ -1,0 +1,116 @@
+"""aiosqlite access. Every query that touches people goes through here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.store.crypto import Keys
+from bot.store.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Profile:
+    """What the bot remembers about one person between messages."""
+
+    user_key: str
+    channel: str
+    address: str
+    language: str
+    state: dict[str, Any] = field(default_factory=dict)
+    is_new: bool = False
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, keys: Keys) -> None:
+        self._db = db
+        self._keys = keys
+
+    @classmethod
+    async def open(cls, path: Path, keys: Keys) -> Store:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path)
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        # NORMAL is durable across process crashes in WAL mode; only power loss can
+        # drop the last transactions.
+        await db.execute("PRAGMA synchronous=NORMAL")
+        store = cls(db, keys)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        if current > len(MIGRATIONS):
+            raise RuntimeError(
+                f"database schema {current} is newer than this code ({len(MIGRATIONS)}); "
+                "run the newer release or restore a backup"
+            )
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            await self._db.executescript(
+                f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+            log.info("schema_migrated version=%d", version)
+
+    async def load_profile(self, user_key: str) -> Profile | None:
+        async with self._db.execute(
+            "SELECT channel, address, language, state FROM users WHERE user_key = ?",
+            (user_key,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        channel, sealed, language, state = row
+        return Profile(
+            user_key=user_key,
+            channel=channel,
+            address=self._keys.unseal(sealed, user_key),
+            language=language,
+            state=json.loads(state),
+        )
+
+    async def save_profile(self, profile: Profile, today: date) -> None:
+        sealed = self._keys.seal(profile.address, profile.user_key)
+        day = today.isoformat()
+        await self._db.execute(
+            """
+            INSERT INTO users (user_key, channel, address, language, state, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_key) DO UPDATE SET
+                address = excluded.address,
+                language = excluded.language,
+                state = excluded.state,
+                last_seen = excluded.last_seen
+            """,
+            (
+                profile.user_key,
+                profile.channel,
+                sealed,
+                profile.language,
+                json.dumps(profile.state, separators=(",", ":")),
+                day,
+                day,
+            ),
+        )
+        await self._db.commit()
+
+    async def count_users(self) -> int:
+        async with self._db.execute("SELECT COUNT(*) FROM users") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
