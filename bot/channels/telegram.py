@@ -31,7 +31,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Conversation, Event, Option, Person, Reply
+from bot.conversation import Conversation, Event, Option, Person, Reply, guess_language
+from bot.i18n import _, use_language
 from bot.store import Keys
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class TelegramChannel:
         app.add_error_handler(self._on_error)
 
     # --- lifecycle -----------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, poll_timeout: int = 20) -> None:
         await self.application.initialize()
         await self._register_commands()
         await self.application.start()
@@ -105,6 +106,7 @@ class TelegramChannel:
         await self.application.updater.start_polling(
             allowed_updates=["message", "callback_query", "my_chat_member"],
             drop_pending_updates=False,
+            timeout=poll_timeout,
         )
         log.info("telegram_polling_started")
 
@@ -207,16 +209,21 @@ class TelegramChannel:
             type(error).__name__,
             exc_info=(type(error), error, error.__traceback__) if error else None,
         )
-        if isinstance(update, Update) and update.effective_chat is not None:
-            if update.effective_chat.type != Chat.PRIVATE:
-                return
-            try:
-                await self.application.bot.send_message(
-                    update.effective_chat.id,
-                    "⚠️ Sorry, something went wrong. Please try again: /menu",
-                )
-            except TelegramError:
-                pass
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != Chat.PRIVATE:
+            return
+        person = self._person(update)
+        config = self.conversation.config
+        lang = guess_language(
+            person.language_hint if person else None, config.languages, config.default_language
+        )
+        with use_language(self.conversation.catalogs, lang):
+            apology = "⚠️ " + _("Sorry, something went wrong. Please try again.") + " /menu"
+        try:
+            await self.application.bot.send_message(update.effective_chat.id, apology)
+        except TelegramError:
+            pass
 
     # --- outgoing ------------------------------------------------------------------------------
     def _keyboard(self, rows: list[list[Option]]) -> InlineKeyboardMarkup | None:

@@ -1,0 +1,426 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for the tests.
+
+It speaks the real HTTP protocol python-telegram-bot uses, keeps the chat as a user would see
+it (the current text and buttons of every message), and rejects what Telegram rejects: text
+over 4096 characters, HTML it cannot parse, unknown chats, callback data over 64 bytes,
+edits that change nothing, callback queries answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TEXT_LIMIT = 4096
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "Parapluie",
+    "username": "ParapluieTestBot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+_TAG = re.compile(r'<(/?)([a-z-]+)((?:\s+[a-z-]+="[^"]*")*)\s*>')
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+class ApiError(Exception):
+    def __init__(self, description: str, code: int = 400) -> None:
+        super().__init__(description)
+        self.description = description
+        self.code = code
+
+
+def parse_html(text: str) -> str:
+    """Return the plain text Telegram would show, or raise as Telegram does on bad HTML."""
+    plain: list[str] = []
+    stack: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "<":
+            match = _TAG.match(text, index)
+            if not match or match.group(2) not in ALLOWED_TAGS:
+                raise ApiError(f"Bad Request: can't parse entities: unsupported start tag at byte offset {index}")
+            closing, tag = match.group(1) == "/", match.group(2)
+            if closing:
+                if not stack or stack[-1] != tag:
+                    raise ApiError(f"Bad Request: can't parse entities: unmatched end tag at byte offset {index}")
+                stack.pop()
+            else:
+                stack.append(tag)
+            index = match.end()
+        elif char == "&":
+            match = _ENTITY.match(text, index)
+            if not match:
+                raise ApiError(f"Bad Request: can't parse entities: unescaped & at byte offset {index}")
+            plain.append(html.unescape(match.group(0)))
+            index = match.end()
+        elif char == ">":
+            raise ApiError(f"Bad Request: can't parse entities: unescaped > at byte offset {index}")
+        else:
+            plain.append(char)
+            index += 1
+    if stack:
+        raise ApiError("Bad Request: can't parse entities: can't find end tag corresponding to start tag " + stack[-1])
+    return "".join(plain)
+
+
+@dataclass
+class FakeUser:
+    id: int
+    first_name: str = "Maria"
+    username: str | None = "maria_secret"
+    language_code: str | None = "fr"
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass
+class ChatMessage:
+    """A message as it stands in the chat now."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    text: str
+    html: str = ""
+    buttons: list[list[dict[str, Any]]] = field(default_factory=list)
+    edits: int = 0
+    last_change: int = 0
+
+    def button_labels(self) -> list[str]:
+        return [b["text"] for row in self.buttons for b in row]
+
+    def button(self, label_part: str) -> dict[str, Any]:
+        for row in self.buttons:
+            for button in row:
+                if label_part in button["text"]:
+                    return button
+        raise AssertionError(f"no button containing {label_part!r} in {self.button_labels()}")
+
+
+class FakeBotAPI:
+    def __init__(self, token: str = "123456789:TEST-token-for-the-fake-server_xx") -> None:
+        self.token = token
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.messages: dict[int, dict[int, ChatMessage]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.left_chats: list[int] = []
+        self.answered: dict[str, dict[str, Any]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100)
+        self._query_ids = itertools.count(1)
+        self._changes = itertools.count(1)
+        self._open_queries: set[str] = set()
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # --- server --------------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found: method not found"}, status=404)
+        try:
+            result = await handler(params)
+        except ApiError as exc:
+            return web.json_response({"ok": False, "error_code": exc.code, "description": exc.description}, status=exc.code)
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        raw = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str) and value[:1] in "[{":
+                try:
+                    params[key] = json.loads(value)
+                    continue
+                except ValueError:
+                    pass
+            params[key] = value
+        return params
+
+    # --- what users do -------------------------------------------------------------------------
+    def open_private_chat(self, user: FakeUser) -> None:
+        self.chats[user.id] = {"id": user.id, "type": "private", "first_name": user.first_name}
+        self.messages.setdefault(user.id, {})
+
+    def _push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update["update_id"] = update_id
+        self._updates.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+        return update_id
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def user_sends(self, user: FakeUser, text: str) -> int:
+        self.open_private_chat(user)
+        message_id = next(self._message_ids)
+        self.messages[user.id][message_id] = ChatMessage(message_id, user.id, False, text)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[user.id],
+            "from": user.as_dict(),
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split(" ", 1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._push({"message": message})
+        return message_id
+
+    def user_taps(self, user: FakeUser, message: ChatMessage, label_part: str) -> str:
+        button = message.button(label_part)
+        return self.user_sends_callback(user, message, button["callback_data"])
+
+    def user_sends_callback(self, user: FakeUser, message: ChatMessage, data: str) -> str:
+        query_id = str(next(self._query_ids))
+        self._open_queries.add(query_id)
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.as_dict(),
+                    "chat_instance": f"ci{user.id}",
+                    "data": data,
+                    "message": self._message_json(message),
+                }
+            }
+        )
+        return query_id
+
+    def bot_added_to_group(self, by: FakeUser, group_id: int) -> None:
+        self.chats[group_id] = {"id": group_id, "type": "group", "title": "Some group"}
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": self.chats[group_id],
+                    "from": by.as_dict(),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": BOT_USER},
+                    "new_chat_member": {"status": "member", "user": BOT_USER},
+                }
+            }
+        )
+
+    def group_message(self, by: FakeUser, group_id: int, text: str) -> None:
+        self.chats.setdefault(group_id, {"id": group_id, "type": "supergroup", "title": "Some group"})
+        self._push(
+            {
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "chat": self.chats[group_id],
+                    "from": by.as_dict(),
+                    "text": text,
+                }
+            }
+        )
+
+    # --- what tests look at --------------------------------------------------------------------
+    def bot_messages(self, chat_id: int) -> list[ChatMessage]:
+        return [m for m in self.messages.get(chat_id, {}).values() if m.from_bot]
+
+    def last_bot_message(self, chat_id: int) -> ChatMessage:
+        messages = self.bot_messages(chat_id)
+        assert messages, "the bot has not written in this chat"
+        return messages[-1]
+
+    def activity(self, chat_id: int) -> int:
+        """A counter that grows with every message or edit the bot makes in a chat."""
+        return sum(1 + m.edits for m in self.bot_messages(chat_id))
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        async def _wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    async def wait_for_activity(self, chat_id: int, since: int, timeout: float = 10.0) -> ChatMessage:
+        await self.wait_for(lambda: self.activity(chat_id) > since, timeout)
+        return self.latest_changed(chat_id)
+
+    def latest_changed(self, chat_id: int) -> ChatMessage:
+        return max(self.bot_messages(chat_id), key=lambda m: m.last_change)
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    # --- Bot API methods -----------------------------------------------------------------------
+    async def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        for command in params["commands"]:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
+                raise ApiError("Bad Request: BOT_COMMAND_INVALID")
+        self.commands[(scope["type"], params.get("language_code") or "")] = params["commands"]
+        return True
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout:
+            try:
+                async with self._changed:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
+            except TimeoutError:
+                pass
+        return list(self._updates[: int(params.get("limit") or 100)])
+
+    def _chat(self, params: dict[str, Any]) -> int:
+        chat_id = int(params["chat_id"])
+        if chat_id not in self.chats or chat_id in self.left_chats:
+            raise ApiError("Bad Request: chat not found")
+        return chat_id
+
+    @staticmethod
+    def _check_markup(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        markup = params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", [])
+        for row in rows:
+            for button in row:
+                data = button.get("callback_data")
+                url = button.get("url")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError("Bad Request: BUTTON_DATA_INVALID")
+                if url is not None and not re.match(r"^(https?|tg)://", url):
+                    raise ApiError("Bad Request: BUTTON_URL_INVALID")
+                if data is None and url is None:
+                    raise ApiError("Bad Request: can't parse inline keyboard button")
+                if not button.get("text"):
+                    raise ApiError("Bad Request: BUTTON_TEXT_EMPTY")
+        return rows
+
+    @staticmethod
+    def _text(params: dict[str, Any]) -> tuple[str, str]:
+        raw = str(params.get("text") or "")
+        plain = parse_html(raw) if params.get("parse_mode") == "HTML" else raw
+        if not plain.strip():
+            raise ApiError("Bad Request: message text is empty")
+        if len(plain) > TEXT_LIMIT:
+            raise ApiError("Bad Request: message is too long")
+        return raw, plain
+
+    def _message_json(self, message: ChatMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": self.chats[message.chat_id],
+            "text": message.text,
+        }
+        if message.from_bot:
+            data["from"] = BOT_USER
+        if message.buttons:
+            data["reply_markup"] = {"inline_keyboard": message.buttons}
+        return data
+
+    def _touch(self, message: ChatMessage) -> None:
+        message.last_change = next(self._changes)
+
+    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        raw, plain = self._text(params)
+        rows = self._check_markup(params)
+        message = ChatMessage(next(self._message_ids), chat_id, True, plain, raw, rows)
+        self._touch(message)
+        self.messages[chat_id][message.message_id] = message
+        return self._message_json(message)
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        message = self.messages[chat_id].get(int(params["message_id"]))
+        if message is None or not message.from_bot:
+            raise ApiError("Bad Request: message to edit not found")
+        raw, plain = self._text(params)
+        rows = self._check_markup(params)
+        if plain == message.text and rows == message.buttons:
+            raise ApiError(
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message"
+            )
+        message.text, message.html, message.buttons = plain, raw, rows
+        message.edits += 1
+        self._touch(message)
+        return self._message_json(message)
+
+    async def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params["callback_query_id"])
+        if query_id not in self._open_queries:
+            raise ApiError("Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self._open_queries.discard(query_id)
+        self.answered[query_id] = params
+        return True
+
+    async def api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        chat_id = self._chat(params)
+        if self.messages[chat_id].pop(int(params["message_id"]), None) is None:
+            raise ApiError("Bad Request: message to delete not found")
+        return True
+
+    async def api_deleteMessages(self, params: dict[str, Any]) -> bool:
+        chat_id = self._chat(params)
+        for message_id in params["message_ids"]:
+            self.messages[chat_id].pop(int(message_id), None)
+        return True
+
+    async def api_leaveChat(self, params: dict[str, Any]) -> bool:
+        chat_id = int(params["chat_id"])
+        if chat_id not in self.chats:
+            raise ApiError("Bad Request: chat not found")
+        self.left_chats.append(chat_id)
+        return True
