@@ -176,6 +176,18 @@ class Conversation:
     def user_key(self, person: Person) -> str:
         return self.keys.pseudonym(person.channel, person.platform_id)
 
+    async def language_for(self, person: Person) -> str:
+        """The language this person chose, or the best guess for someone new."""
+        profile = await self.store.load_profile(self.user_key(person))
+        if profile is not None and profile.language in self.config.languages:
+            return profile.language
+        return self._first_guess(person)
+
+    def _first_guess(self, person: Person) -> str:
+        return guess_language(
+            person.language_hint, self.config.languages, self.config.default_language
+        )
+
     # --- handling ------------------------------------------------------------------------------
     async def handle(self, event: Event) -> list[Reply]:
         user_key = self.user_key(event.person)
@@ -191,14 +203,11 @@ class Conversation:
     async def _handle_locked(self, event: Event, user_key: str) -> list[Reply]:
         profile = await self.store.load_profile(user_key)
         if profile is None:
-            language = guess_language(
-                event.person.language_hint, self.config.languages, self.config.default_language
-            )
             profile = Profile(
                 user_key=user_key,
                 channel=event.person.channel,
                 address=event.person.address,
-                language=language,
+                language=self._first_guess(event.person),
                 is_new=True,
             )
         elif profile.language not in self.config.languages:

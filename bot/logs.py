@@ -2,7 +2,7 @@
 
 Our own log calls never pass identifiers. Libraries can (python-telegram-bot logs request
 parameters at DEBUG, httpx logs URLs that contain the bot token), so they are held at WARNING
-whatever LOG_LEVEL says, and a filter masks tokens and long numbers that might still slip into
+whatever LOG_LEVEL says, and the formatter masks tokens and long numbers that might still slip into
 a library's warning.
 """
 
@@ -17,21 +17,22 @@ _LONG_NUMBER = re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])")
 CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "asyncio")
 
 
-class RedactIdentifiers(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = _LONG_NUMBER.sub("<number>", _TOKEN.sub("<token>", message))
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+def redact(text: str) -> str:
+    return _LONG_NUMBER.sub("<number>", _TOKEN.sub("<token>", text))
+
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted record, traceback included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
-    handler.addFilter(RedactIdentifiers())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

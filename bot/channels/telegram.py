@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Conversation, Event, Option, Person, Reply, guess_language
+from bot.conversation import Conversation, Event, Option, Person, Reply
 from bot.i18n import _, use_language
 from bot.store import Keys
 
@@ -215,9 +215,7 @@ class TelegramChannel:
             return
         person = self._person(update)
         config = self.conversation.config
-        lang = guess_language(
-            person.language_hint if person else None, config.languages, config.default_language
-        )
+        lang = await self.conversation.language_for(person) if person else config.default_language
         with use_language(self.conversation.catalogs, lang):
             apology = "⚠️ " + _("Sorry, something went wrong. Please try again.") + " /menu"
         try:
