@@ -60,12 +60,12 @@ async def chat(settings: Settings, language: str | None) -> None:
 
 
 async def content_check(settings: Settings) -> int:
-    result = await check_everything(settings.config_path)
+    result = await check_everything(settings.config_path, settings.content_dir)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     languages = ", ".join(result.config.languages)
     topics = len(result.content.index.topics)
-    print(f"ok: {settings.config_path}, {topics} topics in {languages}")
+    print(f"ok: {settings.config_path} and {settings.content_dir}: {topics} topics in {languages}")
     return 0
 
 

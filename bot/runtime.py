@@ -26,7 +26,7 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[Runtime]:
-    checked = await check_everything(settings.config_path)
+    checked = await check_everything(settings.config_path, settings.content_dir)
     for warning in checked.warnings:
         log.warning("content_review_due %s", warning)
     if checked.config.example_data:

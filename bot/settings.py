@@ -11,7 +11,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config.example.yaml"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BUNDLED_CONFIG = PROJECT_DIR / "config.example.yaml"
+BUNDLED_CONTENT = PROJECT_DIR / "content"
 DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_FILE = "secret.key"
 
@@ -25,6 +27,7 @@ class Settings:
     data_dir: Path
     secret_key: bytes
     config_path: Path
+    content_dir: Path
     telegram_token: str | None
     telegram_api_url: str
     staff_chat_id: int | None
@@ -50,6 +53,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir),
         config_path=Path(env.get("BOT_CONFIG") or BUNDLED_CONFIG),
+        content_dir=Path(env.get("BOT_CONTENT") or BUNDLED_CONTENT),
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
         staff_chat_id=staff_chat_id,
