@@ -1,0 +1,69 @@
+"""The terminal conversation, driven by scripted stdin as an operator or a script would."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.channels.terminal import TerminalChannel
+from bot.runtime import open_runtime
+from bot.settings import load_settings
+from tests.conftest import ROOT, FakeClock
+
+
+def run_cli(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "BOT_DATA_DIR": str(tmp_path / "data"),
+        "BOT_SECRET_KEY": "terminal-test-secret-key-0123456789abcdef",
+        "PATH": "/usr/bin:/bin",
+        "USER": "tester",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_chat_with_scripted_stdin(tmp_path: Path) -> None:
+    # 1 = PEP, 1 = read more, 0 = back to the menu, then a command.
+    result = run_cli(["chat", "--lang", "en"], "1\n1\n0\n/language nl\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("Hello. I answer questions") < out.index("PEP: emergency treatment")
+    assert "  1. 🚨 PEP – after a risk" in out
+    assert "Where to go · 1/4" in out
+    assert "CHU Marie-Curie (Charleroi)" in out
+    assert "Taal: Nederlands." in out
+    assert "<b>" not in out and "&amp;" not in out
+
+
+def test_run_without_a_token_starts_the_terminal_and_says_how_to_connect(tmp_path: Path) -> None:
+    result = run_cli(["run"], "2\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Set TELEGRAM_BOT_TOKEN to connect Telegram" in result.stderr
+    assert "PrEP" in result.stdout
+
+
+async def test_terminal_state_survives_a_restart(tmp_path: Path, clock: FakeClock) -> None:
+    env = {"BOT_DATA_DIR": str(tmp_path / "data"), "BOT_SECRET_KEY": "k" * 40}
+    settings = load_settings(env)
+
+    async def session(lines: str, lang: str | None = None) -> str:
+        out = io.StringIO()
+        async with open_runtime(settings, clock) as runtime:
+            await TerminalChannel(runtime.conversation, io.StringIO(lines), out, lang).run()
+        return out.getvalue()
+
+    first = await session("3\n", lang="fr")
+    assert "Tests VIH, syphilis" in first
+    # The next process remembers the chosen language.
+    second = await session("2\n")
+    assert "Bonjour" in second
+    assert "PrEP : un médicament" in second
