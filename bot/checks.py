@@ -95,7 +95,10 @@ async def _check_rendering(
             for topic_id in content.index.topics:
                 turn = _probe_turn(config, content, catalogs, lang)
                 path = content_dir / lang / f"{topic_id}.yaml"
-                replies = [*await show_topic(turn, [topic_id]), *await show_sources(turn, [topic_id])]
+                replies = [
+                    *await show_topic(turn, [topic_id]),
+                    *await show_sources(turn, [topic_id]),
+                ]
                 for index in range(len(topic_screens(turn, topic_id))):
                     replies += await show_page(turn, [topic_id, str(index)])
                 for reply in replies:

@@ -5,6 +5,7 @@ Everything that differs between organisations lives here or in content/, never i
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -114,7 +115,7 @@ LocalizedText = dict[Language, str]
 class Hours(Strict):
     """Opening hours per weekday; a weekday that is absent is closed."""
 
-    spans: dict[Weekday, tuple[TimeSpan, ...]] = Field(default_factory=dict)
+    spans: dict[str, tuple[TimeSpan, ...]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -129,7 +130,7 @@ class Hours(Strict):
                 if not isinstance(texts, list):
                     raise ValueError(f"{day}: give a list of spans like ['09:00-12:00']")
                 parsed = sorted((TimeSpan.parse(str(t)) for t in texts), key=lambda s: s.start)
-                for earlier, later in zip(parsed, parsed[1:], strict=False):
+                for earlier, later in itertools.pairwise(parsed):
                     if later.start < earlier.end:
                         raise ValueError(f"{day}: {earlier} and {later} overlap")
                 spans[day] = parsed
@@ -215,11 +216,12 @@ class Config(Strict):
         if self.default_language not in self.languages:
             raise ValueError(f"default_language {self.default_language!r} is not in languages")
         seen: set[str] = set()
-        for item in [*self.locations, *self.partners]:
+        places: list[Location | Partner] = [*self.locations, *self.partners]
+        for item in places:
             if item.id in seen:
                 raise ValueError(f"id {item.id!r} is used twice; ids must be unique")
             seen.add(item.id)
-        for item in [*self.locations, *self.partners]:
+        for item in places:
             if item.note is not None:
                 missing = [lang for lang in self.languages if lang not in item.note]
                 if missing:

@@ -13,7 +13,8 @@ import asyncio
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -121,12 +122,31 @@ def render_markup(text: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", escape(text.strip()))
 
 
-def guess_language(hint: str | None, supported: list[str], default: str) -> str:
+def guess_language(hint: str | None, supported: Sequence[str], default: str) -> str:
     if hint:
         base = hint.lower().replace("_", "-").split("-")[0]
         if base in supported:
             return base
     return default
+
+
+class PersonLocks:
+    """One lock per person with events in flight; forgotten as soon as nobody waits."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]
 
 
 class Conversation:
@@ -150,7 +170,7 @@ class Conversation:
         self._actions: dict[str, Handler] = {}
         self._fallback: FallbackHandler | None = None
         self._text: FallbackHandler | None = None
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = PersonLocks()
 
     # --- wiring (see bot/app.py) -------------------------------------------------------------
     def command(self, name: str, handler: Handler, description: str) -> None:
@@ -192,13 +212,8 @@ class Conversation:
     async def handle(self, event: Event) -> list[Reply]:
         user_key = self.user_key(event.person)
         # One event at a time per person: state is read, changed and written as a unit.
-        lock = self._locks.setdefault(user_key, asyncio.Lock())
-        try:
-            async with lock:
-                return await self._handle_locked(event, user_key)
-        finally:
-            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
-                self._locks.pop(user_key, None)
+        async with self._locks.hold(user_key):
+            return await self._handle_locked(event, user_key)
 
     async def _handle_locked(self, event: Event, user_key: str) -> list[Reply]:
         profile = await self.store.load_profile(user_key)

@@ -51,7 +51,9 @@ def field_path(loc: tuple[int | str, ...], data: Any) -> str:
 def describe(error: ValidationError, path: Path, data: Any) -> list[str]:
     lines = []
     for item in error.errors():
-        loc = tuple(k for k in item["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        loc = tuple(
+            k for k in item["loc"] if not (isinstance(k, str) and k.startswith("function-"))
+        )
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field (check the spelling)"

@@ -30,7 +30,9 @@ async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncItera
     for warning in checked.warnings:
         log.warning("content_review_due %s", warning)
     if checked.config.example_data:
-        log.warning("config_is_example_data path=%s (check it before real use)", settings.config_path)
+        log.warning(
+            "config_is_example_data path=%s (check it before real use)", settings.config_path
+        )
     keys = Keys(settings.secret_key)
     store = await Store.open(settings.database_path, keys)
     try:

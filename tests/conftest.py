@@ -107,5 +107,6 @@ class TelegramPerson:
 @pytest.fixture
 def maria(bot_api: FakeBotAPI) -> TelegramPerson:
     return TelegramPerson(
-        bot_api, FakeUser(id=5550001234, first_name="Maria", username="maria_secret", language_code="fr")
+        bot_api,
+        FakeUser(id=5550001234, first_name="Maria", username="maria_secret", language_code="fr"),
     )

@@ -28,9 +28,23 @@ def test_template_is_up_to_date_with_the_code(tmp_path: Path) -> None:
     pybabel = Path(ROOT / ".venv" / "bin" / "pybabel")
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [str(pybabel) if pybabel.exists() else "pybabel", "extract", "-F", "babel.cfg", "-k", "_",
-         "-k", "N_", "--no-location", "-o", str(fresh), "bot"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            str(pybabel) if pybabel.exists() else "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(fresh),
+            "bot",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     assert template_ids(fresh) == template_ids(LOCALES_DIR / "messages.pot"), (
         "run `make locales-update` and translate the new strings"
@@ -47,7 +61,9 @@ def test_every_string_is_translated(lang: str) -> None:
     for message in catalog:
         if message.id and "{" in str(message.id):
             placeholders = sorted(p.split("}")[0] for p in str(message.id).split("{")[1:])
-            assert sorted(p.split("}")[0] for p in str(message.string).split("{")[1:]) == placeholders
+            assert (
+                sorted(p.split("}")[0] for p in str(message.string).split("{")[1:]) == placeholders
+            )
 
 
 def test_every_config_vocabulary_value_has_a_label() -> None:

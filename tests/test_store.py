@@ -44,7 +44,11 @@ async def test_profile_is_stored_under_a_pseudonym_with_a_sealed_address(tmp_pat
     loaded = await store.load_profile(user_key)
     await store.close()
     assert loaded is not None
-    assert (loaded.address, loaded.language, loaded.state) == ("5550001234", "nl", {"offered": ["menu"]})
+    assert (loaded.address, loaded.language, loaded.state) == (
+        "5550001234",
+        "nl",
+        {"offered": ["menu"]},
+    )
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         row = db.execute("SELECT user_key, address, first_seen FROM users").fetchone()
     assert row[0] == user_key and "5550001234" not in row[0]

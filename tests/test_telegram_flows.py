@@ -6,7 +6,9 @@ from tests.conftest import RunningBot, TelegramPerson
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 
 
-async def test_start_in_a_french_client_lands_in_french(running_bot: RunningBot, maria: TelegramPerson) -> None:
+async def test_start_in_a_french_client_lands_in_french(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
     async with running_bot():
         menu = await maria.send("/start")
     assert "Bonjour" in menu.text
@@ -18,7 +20,9 @@ async def test_start_in_a_french_client_lands_in_french(running_bot: RunningBot,
 FRENCH_MENU = {"🚨 TPE – après un risque", "💊 PrEP", "🧪 Tests", "⚖️ Droits", "🤝 Nos services"}
 
 
-async def test_switching_to_dutch_changes_every_label(running_bot: RunningBot, maria: TelegramPerson) -> None:
+async def test_switching_to_dutch_changes_every_label(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
     async with running_bot():
         menu = await maria.send("/start")
         picker = await maria.tap(menu, "Langue")
@@ -45,7 +49,9 @@ async def test_switching_to_dutch_changes_every_label(running_bot: RunningBot, m
         assert "Meer lezen" in " ".join(topic.button_labels())
 
 
-async def test_language_command_sets_it_directly(running_bot: RunningBot, maria: TelegramPerson) -> None:
+async def test_language_command_sets_it_directly(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
     async with running_bot():
         await maria.send("/start")
         english = await maria.send("/language en")
@@ -81,7 +87,9 @@ async def test_every_topic_opens_pages_through_and_comes_back(
             assert "Choisissez un sujet" in menu.text
 
 
-async def test_sources_and_review_date_are_shown(running_bot: RunningBot, maria: TelegramPerson) -> None:
+async def test_sources_and_review_date_are_shown(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
     async with running_bot():
         menu = await maria.send("/start")
         topic = await maria.tap(menu, "PrEP")
@@ -96,7 +104,10 @@ async def test_places_show_hours_and_open_now_in_brussels_time(
     async with running_bot():
         menu = await maria.send("/start")
         places = await maria.tap(menu, "Où nous trouver")
-        assert "Ouvert maintenant, jusqu’à 12:00" in places.text or "Ouvert maintenant, jusqu'à 12:00" in places.text
+        assert (
+            "Ouvert maintenant, jusqu’à 12:00" in places.text
+            or "Ouvert maintenant, jusqu'à 12:00" in places.text
+        )
         charleroi = await maria.tap(places, "Charleroi")
         assert "Rue Desandrouin 13" in charleroi.text
         assert "Lundi–vendredi: 09:00–12:00, 13:30–16:00" in charleroi.text
@@ -149,7 +160,9 @@ async def test_the_bot_leaves_groups(running_bot: RunningBot, bot_api: FakeBotAP
     assert not bot_api.calls_to("sendMessage")
 
 
-async def test_commands_are_registered_in_every_language(running_bot: RunningBot, bot_api: FakeBotAPI) -> None:
+async def test_commands_are_registered_in_every_language(
+    running_bot: RunningBot, bot_api: FakeBotAPI
+) -> None:
     async with running_bot():
         pass
     names = {key[1]: [c["command"] for c in commands] for key, commands in bot_api.commands.items()}

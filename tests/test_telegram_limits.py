@@ -13,7 +13,7 @@ from tests.fakes.bot_api import FakeBotAPI
 
 def _custom_org(tmp_path: Path, env: dict[str, str]) -> None:
     config = yaml.safe_load((ROOT / "config.example.yaml").read_text())
-    config["locations"][0]["name"] = "Bar <Chez Zoé & Co> \"Le Parapluie\""
+    config["locations"][0]["name"] = 'Bar <Chez Zoé & Co> "Le Parapluie"'
     config["locations"][0]["address"] = "Rue <b>des Fleurs</b> 3 & 5"
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     shutil.copytree(ROOT / "content", tmp_path / "content")
@@ -57,6 +57,4 @@ async def test_dynamic_values_are_escaped_and_long_pages_are_split(
     # Every paragraph made it, none was cut in the middle.
     shown = sum(text.count("Phrase de test") for text in long_screens)
     assert shown == 12 * 12
-    assert not any(
-        "BUTTON_DATA_INVALID" in str(params) for _name, params in bot_api.calls
-    )
+    assert not any("BUTTON_DATA_INVALID" in str(params) for _name, params in bot_api.calls)

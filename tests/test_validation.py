@@ -52,19 +52,27 @@ async def test_missing_language(org: Path) -> None:
 async def test_missing_topic_in_one_language(org: Path) -> None:
     (org / "content" / "fr" / "rights.yaml").unlink()
     found = await problems(org)
-    assert found == [f"{org / 'content' / 'fr' / 'rights.yaml'}: missing: topic 'rights' has no fr text"]
+    assert found == [
+        f"{org / 'content' / 'fr' / 'rights.yaml'}: missing: topic 'rights' has no fr text"
+    ]
 
 
 async def test_unknown_topic_link(org: Path) -> None:
-    edit_yaml(org / "content" / "topics.yaml", lambda d: d["topics"]["pep"]["related"].append("prepp"))
+    edit_yaml(
+        org / "content" / "topics.yaml", lambda d: d["topics"]["pep"]["related"].append("prepp")
+    )
     found = await problems(org)
-    assert found == [f"{org / 'content' / 'topics.yaml'}: topics.pep.related: unknown topic 'prepp'"]
+    assert found == [
+        f"{org / 'content' / 'topics.yaml'}: topics.pep.related: unknown topic 'prepp'"
+    ]
 
 
 async def test_bad_hours(org: Path) -> None:
     edit_yaml(org / "config.yaml", lambda d: d["locations"][0]["hours"].update(mon=["09:00-25:00"]))
     found = await problems(org)
-    assert found == [f"{org / 'config.yaml'}: locations.0[charleroi].hours: '09:00-25:00' has an impossible time"]
+    assert found == [
+        f"{org / 'config.yaml'}: locations.0[charleroi].hours: '09:00-25:00' has an impossible time"
+    ]
 
 
 async def test_hours_that_end_before_they_start_or_overlap(org: Path) -> None:
@@ -81,18 +89,28 @@ async def test_missing_field(org: Path) -> None:
     edit_yaml(org / "config.yaml", lambda d: d["locations"][1].pop("services"))
     edit_yaml(org / "content" / "en" / "prep.yaml", lambda d: d.pop("short"))
     found = await problems(org)
-    assert f"{org / 'config.yaml'}: locations.1[louvain-la-neuve].services: required field is missing" in found
+    assert (
+        f"{org / 'config.yaml'}: locations.1[louvain-la-neuve].services: required field is missing"
+        in found
+    )
 
 
 async def test_missing_field_in_content(org: Path) -> None:
     edit_yaml(org / "content" / "en" / "prep.yaml", lambda d: d.pop("short"))
-    assert await problems(org) == [f"{org / 'content' / 'en' / 'prep.yaml'}: short: required field is missing"]
+    assert await problems(org) == [
+        f"{org / 'content' / 'en' / 'prep.yaml'}: short: required field is missing"
+    ]
 
 
 async def test_misspelt_field_and_bad_phone(org: Path) -> None:
-    edit_yaml(org / "config.yaml", lambda d: d["locations"][0].update(adress="x", phones=["call me"]))
+    edit_yaml(
+        org / "config.yaml", lambda d: d["locations"][0].update(adress="x", phones=["call me"])
+    )
     found = await problems(org)
-    assert f"{org / 'config.yaml'}: locations.0[charleroi].adress: unknown field (check the spelling)" in found
+    assert (
+        f"{org / 'config.yaml'}: locations.0[charleroi].adress: unknown field (check the spelling)"
+        in found
+    )
     assert any("phones" in line and "'call me' is not a phone number" in line for line in found)
 
 
@@ -102,7 +120,10 @@ async def test_note_missing_a_language(org: Path) -> None:
 
 
 async def test_action_naming_an_unknown_place(org: Path) -> None:
-    edit_yaml(org / "content" / "topics.yaml", lambda d: d["topics"]["pep"]["actions"].append("call:nowhere"))
+    edit_yaml(
+        org / "content" / "topics.yaml",
+        lambda d: d["topics"]["pep"]["actions"].append("call:nowhere"),
+    )
     assert "'call:nowhere' names no place or partner" in (await problems(org))[0]
 
 

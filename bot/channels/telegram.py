@@ -7,6 +7,7 @@ PTB's AIORateLimiter, private chats only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import (
@@ -169,11 +170,9 @@ class TelegramChannel:
             event = Event(person, action=action)
         replies = await self.conversation.handle(event)
         notice = next((r.notice for r in replies if r.notice), None)
-        try:
+        # Queries older than a few minutes can no longer be answered; the reply still goes.
+        with contextlib.suppress(BadRequest):
             await query.answer(text=notice)
-        except BadRequest:
-            # Queries older than a few minutes can no longer be answered; the reply still goes.
-            pass
         source = query.message if isinstance(query.message, Message) else None
         await self._deliver(int(person.address), replies, source)
 
@@ -218,10 +217,8 @@ class TelegramChannel:
         lang = await self.conversation.language_for(person) if person else config.default_language
         with use_language(self.conversation.catalogs, lang):
             apology = "⚠️ " + _("Sorry, something went wrong. Please try again.") + " /menu"
-        try:
+        with contextlib.suppress(TelegramError):
             await self.application.bot.send_message(update.effective_chat.id, apology)
-        except TelegramError:
-            pass
 
     # --- outgoing ------------------------------------------------------------------------------
     def _keyboard(self, rows: list[list[Option]]) -> InlineKeyboardMarkup | None:

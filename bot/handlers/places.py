@@ -22,7 +22,7 @@ def hours_lines(turn: Turn, hours: Hours) -> list[str]:
     names = get_day_names("wide", locale=turn.lang)
     groups: list[tuple[int, int, str]] = []
     for index, day in enumerate(WEEKDAYS):
-        spans = hours.spans.get(day)  # type: ignore[call-overload]
+        spans = hours.spans.get(day)
         if not spans:
             continue
         text = ", ".join(f"{_hm(turn, s.start)}–{_hm(turn, s.end)}" for s in spans)
@@ -76,9 +76,16 @@ def location_details(turn: Turn, place: Location) -> str:
     if place.email:
         parts.append("✉ " + escape(place.email))
     if not place.hours.is_empty():
-        parts.append("<b>" + escape(_("Opening hours")) + "</b>\n" + "\n".join(hours_lines(turn, place.hours)))
+        parts.append(
+            "<b>"
+            + escape(_("Opening hours"))
+            + "</b>\n"
+            + "\n".join(hours_lines(turn, place.hours))
+        )
     if place.stops:
-        parts.append("<b>" + escape(_("Stops")) + "</b>\n" + "\n".join("• " + escape(s) for s in place.stops))
+        parts.append(
+            "<b>" + escape(_("Stops")) + "</b>\n" + "\n".join("• " + escape(s) for s in place.stops)
+        )
     services = "\n".join("• " + escape(label(SERVICE_LABELS, s)) for s in place.services)
     parts.append("<b>" + escape(_("What you can find here")) + "</b>\n" + services)
     if place.note:
@@ -119,7 +126,9 @@ def emergency_block(turn: Turn) -> str:
         if entry.always_open:
             extras.append(_("24/7"))
         suffix = f" ({escape(', '.join(extras))})" if extras else ""
-        lines.append(f"<b>{escape(entry.number)}</b> – {escape(label(EMERGENCY_LABELS, entry.kind))}{suffix}")
+        lines.append(
+            f"<b>{escape(entry.number)}</b> – {escape(label(EMERGENCY_LABELS, entry.kind))}{suffix}"
+        )
     return "\n".join(lines)
 
 
@@ -144,8 +153,13 @@ def menu_row() -> list[Option]:
 
 async def show_places(turn: Turn, args: list[str]) -> list[Reply]:
     intro = escape(_("Where to find us. Tap a place for its address, hours and services."))
-    text = intro + "\n\n" + "\n\n".join(
-        f"<b>{escape(place.name)}</b>\n{status_line(turn, place.hours)}" for place in turn.config.locations
+    text = (
+        intro
+        + "\n\n"
+        + "\n\n".join(
+            f"<b>{escape(place.name)}</b>\n{status_line(turn, place.hours)}"
+            for place in turn.config.locations
+        )
     )
     options = [[Option("📍 " + place.name, f"loc:{place.id}")] for place in turn.config.locations]
     options.append([Option("🆘 " + _("Emergency numbers"), "emergency")])

@@ -38,13 +38,17 @@ class Store:
     async def open(cls, path: Path, keys: Keys) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path)
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        # NORMAL is durable across process crashes in WAL mode; only power loss can
-        # drop the last transactions.
-        await db.execute("PRAGMA synchronous=NORMAL")
-        store = cls(db, keys)
-        await store._migrate()
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            # NORMAL is durable across process crashes in WAL mode; only power loss can
+            # drop the last transactions.
+            await db.execute("PRAGMA synchronous=NORMAL")
+            store = cls(db, keys)
+            await store._migrate()
+        except BaseException:
+            await db.close()
+            raise
         return store
 
     async def close(self) -> None:

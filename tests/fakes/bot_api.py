@@ -51,11 +51,15 @@ def parse_html(text: str) -> str:
         if char == "<":
             match = _TAG.match(text, index)
             if not match or match.group(2) not in ALLOWED_TAGS:
-                raise ApiError(f"Bad Request: can't parse entities: unsupported start tag at byte offset {index}")
+                raise ApiError(
+                    f"Bad Request: can't parse entities: unsupported start tag at offset {index}"
+                )
             closing, tag = match.group(1) == "/", match.group(2)
             if closing:
                 if not stack or stack[-1] != tag:
-                    raise ApiError(f"Bad Request: can't parse entities: unmatched end tag at byte offset {index}")
+                    raise ApiError(
+                        f"Bad Request: can't parse entities: unmatched end tag at offset {index}"
+                    )
                 stack.pop()
             else:
                 stack.append(tag)
@@ -63,7 +67,9 @@ def parse_html(text: str) -> str:
         elif char == "&":
             match = _ENTITY.match(text, index)
             if not match:
-                raise ApiError(f"Bad Request: can't parse entities: unescaped & at byte offset {index}")
+                raise ApiError(
+                    f"Bad Request: can't parse entities: unescaped & at byte offset {index}"
+                )
             plain.append(html.unescape(match.group(0)))
             index = match.end()
         elif char == ">":
@@ -72,7 +78,10 @@ def parse_html(text: str) -> str:
             plain.append(char)
             index += 1
     if stack:
-        raise ApiError("Bad Request: can't parse entities: can't find end tag corresponding to start tag " + stack[-1])
+        raise ApiError(
+            "Bad Request: can't parse entities: can't find end tag corresponding to start tag "
+            + stack[-1]
+        )
     return "".join(plain)
 
 
@@ -153,17 +162,25 @@ class FakeBotAPI:
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found: method not found"}, status=404)
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+                status=404,
+            )
         try:
             result = await handler(params)
         except ApiError as exc:
-            return web.json_response({"ok": False, "error_code": exc.code, "description": exc.description}, status=exc.code)
+            return web.json_response(
+                {"ok": False, "error_code": exc.code, "description": exc.description},
+                status=exc.code,
+            )
         async with self._changed:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
@@ -252,7 +269,9 @@ class FakeBotAPI:
         )
 
     def group_message(self, by: FakeUser, group_id: int, text: str) -> None:
-        self.chats.setdefault(group_id, {"id": group_id, "type": "supergroup", "title": "Some group"})
+        self.chats.setdefault(
+            group_id, {"id": group_id, "type": "supergroup", "title": "Some group"}
+        )
         self._push(
             {
                 "message": {
@@ -285,7 +304,9 @@ class FakeBotAPI:
 
         await asyncio.wait_for(_wait(), timeout)
 
-    async def wait_for_activity(self, chat_id: int, since: int, timeout: float = 10.0) -> ChatMessage:
+    async def wait_for_activity(
+        self, chat_id: int, since: int, timeout: float = 10.0
+    ) -> ChatMessage:
         await self.wait_for(lambda: self.activity(chat_id) > since, timeout)
         return self.latest_changed(chat_id)
 
@@ -305,7 +326,10 @@ class FakeBotAPI:
     async def api_setMyCommands(self, params: dict[str, Any]) -> bool:
         scope = params.get("scope") or {"type": "default"}
         for command in params["commands"]:
-            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
+            if (
+                not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"])
+                or not 1 <= len(command["description"]) <= 256
+            ):
                 raise ApiError("Bad Request: BOT_COMMAND_INVALID")
         self.commands[(scope["type"], params.get("language_code") or "")] = params["commands"]
         return True
@@ -317,7 +341,9 @@ class FakeBotAPI:
         if not self._updates and timeout:
             try:
                 async with self._changed:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._updates)), timeout)
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self._updates)), timeout
+                    )
             except TimeoutError:
                 pass
         return list(self._updates[: int(params.get("limit") or 100)])
@@ -401,7 +427,9 @@ class FakeBotAPI:
     async def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         query_id = str(params["callback_query_id"])
         if query_id not in self._open_queries:
-            raise ApiError("Bad Request: query is too old and response timeout expired or query ID is invalid")
+            raise ApiError(
+                "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
         self._open_queries.discard(query_id)
         self.answered[query_id] = params
         return True
