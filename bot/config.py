@@ -142,7 +142,8 @@ class Hours(Strict):
 
 
 class Location(Strict):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    # Short, because ids travel in 64-byte Telegram button data.
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", max_length=32)]
     name: str
     kind: Literal["office", "antenna", "mobile_unit"]
     region: Region
@@ -158,7 +159,8 @@ class Location(Strict):
 
 
 class Partner(Strict):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    # Short, because ids travel in 64-byte Telegram button data.
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", max_length=32)]
     name: str
     kind: PartnerKind
     region: Region
