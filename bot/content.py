@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ValidationFailed, describe, load_yaml
 
 M = TypeVar("M", bound="BaseModel")
+# Files beside the topics in a language folder.
+NOT_TOPICS = {"language.yaml", "keywords.yaml"}
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOPIC_ID = r"^[a-z][a-z0-9_]{0,23}$"  # short: topic ids travel in 64-byte button data
 # `call:<location id>` shows that place's numbers; the others open a screen of their own.
@@ -31,7 +33,8 @@ class Strict(BaseModel):
 
 class Source(Strict):
     title: str
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    # A public page, or a document of this project (for what the bot itself does).
+    url: Annotated[str, Field(pattern=r"^(https?://\S+|[A-Za-z0-9_-]+\.md)$")]
 
 
 class TopicMeta(Strict):
@@ -40,9 +43,28 @@ class TopicMeta(Strict):
     sources: list[Source] = Field(min_length=1)
 
 
+class UrgentAnswer(Strict):
+    """Which topic's short answer comes first for an urgent question, with which blocks."""
+
+    topic: Annotated[str, Field(pattern=TOPIC_ID)]
+    include: list[Annotated[str, Field(pattern=INCLUDE_PATTERN)]] = Field(default_factory=list)
+
+
+UrgentKind = Literal["exposure", "sexual_violence", "violence", "exploitation"]
+
+
 class ContentIndex(Strict):
     menu: list[Annotated[str, Field(pattern=TOPIC_ID)]] = Field(min_length=1)
     topics: dict[Annotated[str, Field(pattern=TOPIC_ID)], TopicMeta]
+    urgent: dict[UrgentKind, UrgentAnswer]
+
+    @field_validator("urgent")
+    @classmethod
+    def _every_kind(cls, value: dict[str, UrgentAnswer]) -> dict[str, UrgentAnswer]:
+        missing = set(get_args(UrgentKind)) - set(value)
+        if missing:
+            raise ValueError(f"no urgent answer for {', '.join(sorted(missing))}")
+        return value
 
 
 class LanguageInfo(Strict):
@@ -118,6 +140,9 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
         for topic_id in index.menu:
             if topic_id not in index.topics:
                 problems.append(f"{index_path}: menu: topic {topic_id!r} is not defined")
+        for kind, answer in index.urgent.items():
+            if answer.topic not in index.topics:
+                problems.append(f"{index_path}: urgent.{kind}.topic: unknown topic {answer.topic!r}")
         for topic_id, meta in index.topics.items():
             for related in meta.related:
                 if related not in index.topics:
@@ -142,7 +167,7 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
                 if text is not None:
                     texts[lang][topic_id] = text
             for path in sorted(lang_dir.glob("*.yaml")):
-                if path.stem not in index.topics and path.name != "language.yaml":
+                if path.stem not in index.topics and path.name not in NOT_TOPICS:
                     problems.append(f"{path}: unknown topic (not in topics.yaml)")
     if problems or index is None:
         raise ValidationFailed(problems)

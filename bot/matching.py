@@ -1,0 +1,296 @@
+"""Free-text questions to topics, and urgent triage, from keyword lists staff can edit.
+
+Explainable by design: every decision is a list of keyword phrases found in the question.
+The keywords live in content/<lang>/keywords.yaml: for each topic, words and phrases in that
+language; for triage, the signals of a recent exposure, violence and exploitation, and the
+words for time.
+
+How a question is read:
+1. Normalised: transliterated to ASCII (accents dropped, Cyrillic to Latin, so "aseară",
+   "aseara" and a Bulgarian typed in Latin letters all meet their keywords), lower case, split
+   into words.
+2. A keyword word matches a question word when they are equal, when the keyword (4 letters or
+   more) is the start of the word ("proteg" matches "protegee"), or, from 5 letters, when they
+   differ by a typo (rapidfuzz ratio >= 80).
+3. A phrase matches when its words appear in order with at most two other words between them.
+   A phrase of n words scores n: specific phrases outweigh single words.
+4. Every language's keywords are tried, the person's own language at full weight and the
+   others slightly less, so a Dutch user typing English is still understood.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+from bot.errors import ValidationFailed, describe, load_yaml
+
+KEYWORDS_FILE = "keywords.yaml"
+OTHER_LANGUAGE_WEIGHT = 0.8
+MIN_SCORE = 1.0
+MAX_GAP = 2
+FUZZY_CUTOFF = 85
+STRONG_WEIGHT = 2.0
+# Short words collide across languages (Dutch "mes" is a knife, French "mes" is "my"): from
+# another language than the person's, a one-word keyword counts only from this length.
+OTHER_LANGUAGE_MIN_LETTERS = 5
+URGENT_HOURS = 72
+
+
+class TimeWords(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hour: list[str] = Field(default_factory=list)
+    day: list[str] = Field(default_factory=list)
+    week: list[str] = Field(default_factory=list)
+    month: list[str] = Field(default_factory=list)
+    year: list[str] = Field(default_factory=list)
+
+
+class Triage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A risk of HIV that just happened: condom broke, sex without a condom, shared needle.
+    exposure: list[str] = Field(min_length=1)
+    # Sexual assault: urgent, and PEP is part of the answer.
+    sexual_violence: list[str] = Field(min_length=1)
+    # Being hit, threatened, hurt by someone.
+    violence: list[str] = Field(min_length=1)
+    # Signs of exploitation: passport taken, debt to a "sponsor", forced work, pimp.
+    exploitation: list[str] = Field(min_length=1)
+    # Words that place an event too long ago for PEP ("last month").
+    long_ago: list[str] = Field(default_factory=list)
+    # Units after a number: "3 jours", "48h".
+    units: TimeWords = Field(default_factory=TimeWords)
+
+
+class Keywords(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    topics: dict[str, list[str]]
+    triage: Triage
+
+
+def normalise(text: str) -> list[str]:
+    ascii_text = unidecode(text).lower()
+    # "72h" -> "72 h" so the number and its unit are two words.
+    ascii_text = re.sub(r"(\d+)([a-z]+)", r"\1 \2", ascii_text)
+    return re.findall(r"[a-z0-9]+", ascii_text)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+    label: str  # topic id, or "triage:<signal>"
+    lang: str
+    text: str
+    strong: bool = False
+
+    def weight(self, lang: str) -> float:
+        if self.lang != lang:
+            if len(self.words) == 1 and len(self.words[0]) < OTHER_LANGUAGE_MIN_LETTERS:
+                return 0.0
+            base = len(self.words) * OTHER_LANGUAGE_WEIGHT
+        else:
+            base = float(len(self.words))
+        return base * (STRONG_WEIGHT if self.strong else 1.0)
+
+
+@dataclass
+class Match:
+    topic: str | None
+    urgent: bool
+    score: float
+    alternatives: list[str] = field(default_factory=list)
+    # What made it urgent: "exposure", "sexual_violence", "violence", "exploitation".
+    urgent_kind: str | None = None
+    found: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "topic": self.topic,
+            "urgent": self.urgent,
+            "score": round(self.score, 2),
+            "alternatives": self.alternatives,
+        }
+
+
+class Matcher:
+    def __init__(self, keywords: dict[str, Keywords], topic_order: list[str]) -> None:
+        self.languages = list(keywords)
+        self.topic_order = topic_order
+        self._phrases: list[Phrase] = []
+        self._units: dict[str, set[str]] = defaultdict(set)
+        for lang, entry in keywords.items():
+            for topic, texts in entry.topics.items():
+                self._add(texts, topic, lang)
+            triage = entry.triage
+            for signal in ("exposure", "sexual_violence", "violence", "exploitation", "long_ago"):
+                self._add(getattr(triage, signal), f"triage:{signal}", lang)
+            for unit, words in triage.units.model_dump().items():
+                for word in words:
+                    self._units[unit].update(normalise(word))
+        self._by_word: dict[str, list[Phrase]] = defaultdict(list)
+        for phrase in self._phrases:
+            self._by_word[phrase.words[0]].append(phrase)
+        self._vocabulary = frozenset(w for p in self._phrases for w in p.words)
+        # Typos rarely touch the first letter: fuzzy matching compares a word only with
+        # keyword words that share it, a few hundred at most.
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._vocabulary):
+            if len(word) >= 5:
+                self._by_initial[word[0]].append(word)
+        self._word_cache: dict[str, frozenset[str]] = {}
+
+    def _add(self, texts: list[str], label: str, lang: str) -> None:
+        for text in texts:
+            strong = text.startswith("!")
+            words = tuple(normalise(text))
+            if words:
+                self._phrases.append(Phrase(words, label, lang, text.lstrip("!"), strong))
+
+    # --- word level ----------------------------------------------------------------------------
+    def _keyword_words_for(self, word: str) -> frozenset[str]:
+        """Every keyword word that this question word counts as."""
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            return cached
+        found = {word} if word in self._vocabulary else set()
+        for length in range(4, len(word)):
+            if word[:length] in self._vocabulary:
+                found.add(word[:length])
+        if len(word) >= 5:
+            for candidate, _score, _index in process.extract(
+                word,
+                self._by_initial.get(word[0], []),
+                scorer=fuzz.ratio,
+                score_cutoff=FUZZY_CUTOFF,
+                limit=None,
+            ):
+                found.add(candidate)
+        result = frozenset(found)
+        if len(self._word_cache) < 50_000:  # bounded: people can type anything
+            self._word_cache[word] = result
+        return result
+
+    # --- phrase level --------------------------------------------------------------------------
+    def _phrases_found(self, words: list[str]) -> list[Phrase]:
+        expanded = [self._keyword_words_for(w) for w in words]
+        candidates = {p for options in expanded for k in options for p in self._by_word.get(k, [])}
+        return [p for p in candidates if _in_order(p.words, expanded)]
+
+    # --- decision ------------------------------------------------------------------------------
+    def match(self, text: str, lang: str) -> Match:
+        words = normalise(text)
+        found = self._phrases_found(words)
+        # The same words may be a keyword in several languages: count them once, at the
+        # weight of the language that suits best.
+        best: dict[tuple[str, tuple[str, ...]], tuple[float, Phrase]] = {}
+        for phrase in found:
+            weight = phrase.weight(lang)
+            key = (phrase.label, phrase.words)
+            if weight > 0 and weight > best.get(key, (0.0, phrase))[0]:
+                best[key] = (weight, phrase)
+        scores: dict[str, float] = defaultdict(float)
+        signals: dict[str, float] = defaultdict(float)
+        explained = []
+        for (label, _words), (weight, phrase) in best.items():
+            if label.startswith("triage:"):
+                signals[label[7:]] = max(signals[label[7:]], weight)
+            else:
+                scores[label] += weight
+            explained.append(f"{label}:{phrase.text}")
+
+        urgent_kind = self._urgent_kind(signals, words)
+        if urgent_kind == "exposure":
+            scores["pep"] += 2 + signals["exposure"]
+        elif urgent_kind in {"sexual_violence", "violence", "exploitation"}:
+            scores["violence"] += 2 + signals[urgent_kind]
+            if urgent_kind == "sexual_violence":
+                scores["pep"] += 1 + signals[urgent_kind]
+        elif signals.get("exposure"):
+            # An exposure too long ago for PEP: a test is what helps now.
+            scores["testing"] += 1 + signals["exposure"]
+            scores["pep"] += 0.5
+
+        ranked = sorted(
+            (item for item in scores.items() if item[1] > 0),
+            key=lambda item: (-item[1], self._order(item[0])),
+        )
+        if not ranked or ranked[0][1] < MIN_SCORE:
+            return Match(
+                None,
+                urgent_kind is not None,
+                ranked[0][1] if ranked else 0.0,
+                [t for t, _ in ranked[:3]],
+                urgent_kind,
+                sorted(explained),
+            )
+        best, score = ranked[0]
+        alternatives = [t for t, s in ranked[1:4] if s >= MIN_SCORE * 0.5]
+        return Match(
+            best, urgent_kind is not None, score, alternatives, urgent_kind, sorted(explained)
+        )
+
+    def _order(self, topic: str) -> int:
+        return self.topic_order.index(topic) if topic in self.topic_order else len(self.topic_order)
+
+    def _urgent_kind(self, signals: dict[str, float], words: list[str]) -> str | None:
+        if signals.get("sexual_violence"):
+            return "sexual_violence"
+        if signals.get("exposure") and not self._too_long_ago(signals, words):
+            return "exposure"
+        if signals.get("violence"):
+            return "violence"
+        if signals.get("exploitation"):
+            return "exploitation"
+        return None
+
+    def _too_long_ago(self, signals: dict[str, float], words: list[str]) -> bool:
+        """True when the question places the event beyond PEP's 72 hours."""
+        if signals.get("long_ago"):
+            return True
+        for number, unit in zip(words, words[1:], strict=False):
+            if not number.isdigit():
+                continue
+            amount = int(number)
+            if unit in self._units["hour"]:
+                return amount > URGENT_HOURS
+            if unit in self._units["day"]:
+                return amount > URGENT_HOURS // 24
+            if unit in self._units["week"] | self._units["month"] | self._units["year"]:
+                return True
+        return False
+
+
+def _in_order(phrase: tuple[str, ...], expanded: list[frozenset[str]]) -> bool:
+    position = -1
+    for index, word in enumerate(phrase):
+        limit = len(expanded) if index == 0 else min(len(expanded), position + 2 + MAX_GAP)
+        for candidate in range(position + 1, limit):
+            if word in expanded[candidate]:
+                position = candidate
+                break
+        else:
+            return False
+    return True
+
+
+def load_keywords(content_dir: Path, languages: list[str]) -> dict[str, Keywords]:
+    problems: list[str] = []
+    result: dict[str, Keywords] = {}
+    for lang in languages:
+        path = content_dir / lang / KEYWORDS_FILE
+        try:
+            data = load_yaml(path)
+            result[lang] = Keywords.model_validate(data)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+        except ValidationError as exc:
+            problems.extend(describe(exc, path, data))
+    if problems:
+        raise ValidationFailed(problems)
+    return result
