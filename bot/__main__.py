@@ -1,18 +1,21 @@
-"""Command line: `python -m bot run | chat [--lang L] | content check`."""
+"""Command line: `python -m bot run | chat [--lang L] | content check | match --lang L [TEXT]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.terminal import TerminalChannel
 from bot.checks import check_everything
 from bot.errors import ValidationFailed
+from bot.evaluation import evaluate, load_questions
 from bot.logs import setup_logging
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
@@ -69,6 +72,32 @@ async def content_check(settings: Settings) -> int:
     return 0
 
 
+async def match_questions(
+    settings: Settings, lang: str | None, text: str | None, evaluate_file: str | None
+) -> int:
+    """One JSON line per question: from TEXT, or one question per line of stdin."""
+    result = await check_everything(settings.config_path, settings.content_dir)
+    if evaluate_file:
+        report = evaluate(result.matcher, load_questions(Path(evaluate_file)))
+        print(report.table())
+        for miss in report.misses:
+            print(f"miss: {miss}")
+        return 0
+    if lang is None:
+        print("--lang is required (or --evaluate FILE)", file=sys.stderr)
+        return 2
+    if lang not in result.matcher.languages:
+        known = ", ".join(result.matcher.languages)
+        print(f"--lang: no keywords for {lang!r} (known: {known})", file=sys.stderr)
+        return 2
+    questions = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if question.strip():
+            found = result.matcher.match(question, lang)
+            print(json.dumps(found.as_json(), ensure_ascii=False), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     content_parser = sub.add_parser("content", help="content tools")
     content_sub = content_parser.add_subparsers(dest="content_command", required=True)
     content_sub.add_parser("check", help="validate the config and every page in every language")
+    match_parser = sub.add_parser("match", help="show which topic a typed question leads to")
+    match_parser.add_argument("--lang", help="the language the person uses")
+    match_parser.add_argument(
+        "--evaluate", metavar="FILE", help="report accuracy on a labelled question set (YAML)"
+    )
+    match_parser.add_argument(
+        "text", nargs="*", help="the question (default: one per line of stdin)"
+    )
     args = parser.parse_args(argv)
 
     setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
@@ -89,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(chat(settings, args.lang))
         elif args.command == "content":
             return asyncio.run(content_check(settings))
+        elif args.command == "match":
+            text = " ".join(args.text) if args.text else None
+            return asyncio.run(match_questions(settings, args.lang, text, args.evaluate))
     except (ValidationFailed, SettingsError) as exc:
         for line in str(exc).splitlines():
             print(line, file=sys.stderr)

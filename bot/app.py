@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from bot.config import Config
 from bot.content import Content
 from bot.conversation import Clock, Conversation
-from bot.handlers import contact, menu, places, topics
+from bot.handlers import ask, contact, menu, places, topics
 from bot.i18n import N_, Catalogs
+from bot.matching import Matcher
 from bot.store import Keys, Store
 
 
@@ -22,9 +23,10 @@ def build_conversation(
     config: Config,
     content: Content,
     catalogs: Catalogs,
+    matcher: Matcher,
     clock: Clock = utc_now,
 ) -> Conversation:
-    conversation = Conversation(store, keys, config, content, catalogs, clock)
+    conversation = Conversation(store, keys, config, content, catalogs, matcher, clock)
     # Commands, in the order shown to people in their app's command list.
     conversation.command("start", menu.start, N_("start again"))
     conversation.command("menu", menu.show_menu, N_("the list of topics"))
@@ -43,6 +45,6 @@ def build_conversation(
     conversation.action("call", places.show_numbers)
     conversation.action("book", contact.show_booking_contacts)
     conversation.action("talk", contact.show_team_contacts)
-    conversation.on_text(menu.typed_text)
+    conversation.on_text(ask.answer_typed_question)
     conversation.on_stale(menu.unknown_button)
     return conversation

@@ -18,6 +18,7 @@ from bot.conversation import Event, Person, Turn
 from bot.errors import ValidationFailed
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
+from bot.matching import KEYWORDS_FILE, Matcher, load_keywords
 from bot.store import Profile
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -28,14 +29,17 @@ class CheckResult:
     config: Config
     content: Content
     catalogs: Catalogs
+    matcher: Matcher
     warnings: list[str] = field(default_factory=list)
 
 
-def _probe_turn(config: Config, content: Content, catalogs: Catalogs, lang: str) -> Turn:
+def _probe_turn(
+    config: Config, content: Content, catalogs: Catalogs, matcher: Matcher, lang: str
+) -> Turn:
     person = Person(channel="check", platform_id="check", address="check")
     profile = Profile(user_key="check", channel="check", address="check", language=lang)
     now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-    return Turn(Event(person, action="check"), profile, config, content, catalogs, now)
+    return Turn(Event(person, action="check"), profile, config, content, catalogs, matcher, now)
 
 
 async def check_everything(
@@ -78,22 +82,47 @@ async def check_everything(
                     f"{path}: review.next_review: {text.review.next_review} is past; "
                     "have this page checked again"
                 )
+    matcher = _load_matcher(config, content, content_dir, problems)
     if problems:
         raise ValidationFailed(problems)
-    problems += await _check_rendering(config, content, catalogs, content_dir)
+    problems += await _check_rendering(config, content, catalogs, content_dir, matcher)
     if problems:
         raise ValidationFailed(problems)
-    return CheckResult(config, content, catalogs, warnings)
+    return CheckResult(config, content, catalogs, matcher, warnings)
+
+
+def _load_matcher(
+    config: Config, content: Content, content_dir: Path, problems: list[str]
+) -> Matcher:
+    """Keywords of every configured language are required; other languages' keywords, where
+    present, help understand someone typing in a language the bot does not answer in yet."""
+    languages = list(config.languages) + sorted(
+        path.parent.name
+        for path in content_dir.glob(f"*/{KEYWORDS_FILE}")
+        if path.parent.name not in config.languages
+    )
+    try:
+        keywords = load_keywords(content_dir, languages)
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+        keywords = {}
+    for lang, entry in keywords.items():
+        for topic_id in entry.topics:
+            if topic_id not in content.index.topics:
+                problems.append(
+                    f"{content_dir / lang / KEYWORDS_FILE}: topics.{topic_id}: unknown topic"
+                )
+    return Matcher(keywords, list(content.index.menu))
 
 
 async def _check_rendering(
-    config: Config, content: Content, catalogs: Catalogs, content_dir: Path
+    config: Config, content: Content, catalogs: Catalogs, content_dir: Path, matcher: Matcher
 ) -> list[str]:
     problems = []
     for lang in config.languages:
         with use_language(catalogs, lang):
             for topic_id in content.index.topics:
-                turn = _probe_turn(config, content, catalogs, lang)
+                turn = _probe_turn(config, content, catalogs, matcher, lang)
                 path = content_dir / lang / f"{topic_id}.yaml"
                 replies = [
                     *await show_topic(turn, [topic_id]),

@@ -142,7 +142,9 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
                 problems.append(f"{index_path}: menu: topic {topic_id!r} is not defined")
         for kind, answer in index.urgent.items():
             if answer.topic not in index.topics:
-                problems.append(f"{index_path}: urgent.{kind}.topic: unknown topic {answer.topic!r}")
+                problems.append(
+                    f"{index_path}: urgent.{kind}.topic: unknown topic {answer.topic!r}"
+                )
         for topic_id, meta in index.topics.items():
             for related in meta.related:
                 if related not in index.topics:

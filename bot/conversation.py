@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.content import Content
 from bot.i18n import Catalogs, _, switch_language, use_language
+from bot.matching import Matcher
 from bot.store import Keys, Profile, Store
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class Turn:
     config: Config
     content: Content
     catalogs: Catalogs
+    matcher: Matcher
     now: datetime
 
     @property
@@ -157,9 +159,11 @@ class Conversation:
         config: Config,
         content: Content,
         catalogs: Catalogs,
+        matcher: Matcher,
         clock: Clock,
     ) -> None:
         self.store = store
+        self.matcher = matcher
         self.keys = keys
         self.config = config
         self.content = content
@@ -229,7 +233,7 @@ class Conversation:
             profile.language = self.config.default_language
         profile.address = event.person.address
         now = self.clock()
-        turn = Turn(event, profile, self.config, self.content, self.catalogs, now)
+        turn = Turn(event, profile, self.config, self.content, self.catalogs, self.matcher, now)
         with use_language(self.catalogs, profile.language):
             replies = await self._route(turn)
             # Remember the actions offered last, so a typed number can choose one on channels

@@ -20,6 +20,7 @@ How a question is read:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -74,8 +75,18 @@ class Keywords(BaseModel):
     triage: Triage
 
 
+# Bulgarian's official streamlined romanisation, which is also how most people type Bulgarian
+# in Latin letters ("skasa", "shte", "yu"); unidecode alone would give "sk'sa", "shch", "iu".
+_BULGARIAN_LATIN = str.maketrans(
+    {
+        "ъ": "a", "Ъ": "A", "щ": "sht", "Щ": "Sht", "х": "h", "Х": "H", "ю": "yu", "Ю": "Yu",
+        "я": "ya", "Я": "Ya", "й": "y", "Й": "Y", "ь": "y", "ц": "ts", "Ц": "Ts",
+    }
+)  # fmt: skip
+
+
 def normalise(text: str) -> list[str]:
-    ascii_text = unidecode(text).lower()
+    ascii_text = unidecode(text.translate(_BULGARIAN_LATIN)).lower()
     # "72h" -> "72 h" so the number and its unit are two words.
     ascii_text = re.sub(r"(\d+)([a-z]+)", r"\1 \2", ascii_text)
     return re.findall(r"[a-z0-9]+", ascii_text)
@@ -188,16 +199,16 @@ class Matcher:
         found = self._phrases_found(words)
         # The same words may be a keyword in several languages: count them once, at the
         # weight of the language that suits best.
-        best: dict[tuple[str, tuple[str, ...]], tuple[float, Phrase]] = {}
+        strongest: dict[tuple[str, tuple[str, ...]], tuple[float, Phrase]] = {}
         for phrase in found:
             weight = phrase.weight(lang)
             key = (phrase.label, phrase.words)
-            if weight > 0 and weight > best.get(key, (0.0, phrase))[0]:
-                best[key] = (weight, phrase)
+            if weight > 0 and weight > strongest.get(key, (0.0, phrase))[0]:
+                strongest[key] = (weight, phrase)
         scores: dict[str, float] = defaultdict(float)
         signals: dict[str, float] = defaultdict(float)
         explained = []
-        for (label, _words), (weight, phrase) in best.items():
+        for (label, _words), (weight, phrase) in strongest.items():
             if label.startswith("triage:"):
                 signals[label[7:]] = max(signals[label[7:]], weight)
             else:
@@ -253,7 +264,7 @@ class Matcher:
         """True when the question places the event beyond PEP's 72 hours."""
         if signals.get("long_ago"):
             return True
-        for number, unit in zip(words, words[1:], strict=False):
+        for number, unit in itertools.pairwise(words):
             if not number.isdigit():
                 continue
             amount = int(number)

@@ -37,7 +37,7 @@ async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncItera
     store = await Store.open(settings.database_path, keys)
     try:
         conversation = build_conversation(
-            store, keys, checked.config, checked.content, checked.catalogs, clock
+            store, keys, checked.config, checked.content, checked.catalogs, checked.matcher, clock
         )
         yield Runtime(settings, keys, store, conversation)
     finally:

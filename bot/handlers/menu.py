@@ -113,8 +113,3 @@ async def unknown_button(turn: Turn) -> list[Reply]:
     reply = main_menu(turn, _("This button is no longer valid. Here is the menu."))
     reply.notice = _("This button is no longer valid.")
     return [reply]
-
-
-async def typed_text(turn: Turn) -> list[Reply]:
-    # Until free-text matching lands, say so honestly rather than guess.
-    return [main_menu(turn, _("I cannot read typed questions yet. Please choose a topic."))]

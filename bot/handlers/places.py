@@ -110,7 +110,12 @@ def partner_line(turn: Turn, partner: Partner) -> str:
 
 
 def partners_block(turn: Turn, kind: str) -> str:
-    partners = turn.config.partners_of(kind)
+    # Nearest first: the regions where the organisation itself works come before the others.
+    home = list(dict.fromkeys(place.region for place in turn.config.locations))
+    partners = sorted(
+        turn.config.partners_of(kind),
+        key=lambda p: home.index(p.region) if p.region in home else len(home),
+    )
     if not partners:
         return ""
     title = "<b>" + escape(label(PARTNER_LABELS, kind)) + "</b>"
