@@ -7,6 +7,7 @@ screen within Telegram's limit, and review dates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.conversation import Event, Person, Turn
 from bot.errors import ValidationFailed
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
-from bot.matching import KEYWORDS_FILE, Matcher, load_keywords
+from bot.matching import KEYWORDS_FILE, Matcher, load_keywords, normalise
 from bot.store import Profile
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -83,6 +84,8 @@ async def check_everything(
                     "have this page checked again"
                 )
     matcher = _load_matcher(config, content, content_dir, problems)
+    if not problems:
+        problems += _check_same_facts(config, content, content_dir, matcher)
     if problems:
         raise ValidationFailed(problems)
     problems += await _check_rendering(config, content, catalogs, content_dir, matcher)
@@ -113,6 +116,63 @@ def _load_matcher(
                     f"{content_dir / lang / KEYWORDS_FILE}: topics.{topic_id}: unknown topic"
                 )
     return Matcher(keywords, list(content.index.menu))
+
+
+PHONE = re.compile(
+    r"(?<!\d)(?<!\d[.,])(?:0\d{2,3}(?:[ ./]?\d{2,3}){2,3}|1\d{2,3})(?!\d)(?![.,]\d)"
+)
+URL = re.compile(r"https?://[^\s)]+")
+SPAN_UNITS = ("hour", "day", "week", "month")
+AROUND_THE_CLOCK = re.compile(r"\b24 ?h ?/ ?24(, 7 ?j ?/ ?7)?", re.IGNORECASE)
+
+
+def facts_in(text: str, units: dict[str, set[str]]) -> set[str]:
+    """Phone numbers, URLs and time spans ("72 hours" -> "72 hour") in a text."""
+    # "24 h/24, 7 j/7" is how French says 24/7: an opening time, not a delay.
+    text = AROUND_THE_CLOCK.sub("24/7", text)
+    found = {f"phone {re.sub(r'[ ./]', '', m)}" for m in PHONE.findall(text)}
+    found |= {f"url {u.rstrip('.,;')}" for u in URL.findall(text)}
+    words = normalise(text)
+    for index, word in enumerate(words):
+        if not word.isdigit():
+            continue
+        # "72 de ore": one short word may stand between the number and its unit.
+        following = words[index + 1 : index + 3]
+        if len(following) == 2 and len(following[0]) <= 2 and not following[0].isdigit():
+            candidates = following
+        else:
+            candidates = following[:1]
+        for unit in SPAN_UNITS:
+            if any(c in units[unit] for c in candidates):
+                found.add(f"span {word} {unit}")
+                break
+    return found
+
+
+def _check_same_facts(
+    config: Config, content: Content, content_dir: Path, matcher: Matcher
+) -> list[str]:
+    """A number, link or delay said in one language is said identically in every other."""
+    problems = []
+    for topic_id in content.index.topics:
+        facts = {}
+        for lang in config.languages:
+            text = content.texts[lang][topic_id]
+            words = [text.title, text.short, *(f"{p.title}\n{p.body}" for p in text.pages)]
+            facts[lang] = facts_in("\n".join(words), matcher.units_of(lang))
+        reference = config.languages[0]
+        for lang in config.languages[1:]:
+            for fact in sorted(facts[reference] - facts[lang]):
+                problems.append(
+                    f"{content_dir / lang / topic_id}.yaml: text: {fact!r} is in the "
+                    f"{reference} text but not here"
+                )
+            for fact in sorted(facts[lang] - facts[reference]):
+                problems.append(
+                    f"{content_dir / lang / topic_id}.yaml: text: {fact!r} is not in the "
+                    f"{reference} text"
+                )
+    return problems
 
 
 async def _check_rendering(

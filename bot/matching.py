@@ -135,15 +135,19 @@ class Matcher:
         self.topic_order = topic_order
         self._phrases: list[Phrase] = []
         self._units: dict[str, set[str]] = defaultdict(set)
+        self._units_by_language: dict[str, dict[str, set[str]]] = {}
         for lang, entry in keywords.items():
             for topic, texts in entry.topics.items():
                 self._add(texts, topic, lang)
             triage = entry.triage
             for signal in ("exposure", "sexual_violence", "violence", "exploitation", "long_ago"):
                 self._add(getattr(triage, signal), f"triage:{signal}", lang)
+            own: dict[str, set[str]] = defaultdict(set)
             for unit, words in triage.units.model_dump().items():
                 for word in words:
-                    self._units[unit].update(normalise(word))
+                    own[unit].update(normalise(word))
+                self._units[unit] |= own[unit]
+            self._units_by_language[lang] = own
         self._by_word: dict[str, list[Phrase]] = defaultdict(list)
         for phrase in self._phrases:
             self._by_word[phrase.words[0]].append(phrase)
@@ -162,6 +166,10 @@ class Matcher:
             words = tuple(normalise(text))
             if words:
                 self._phrases.append(Phrase(words, label, lang, text.lstrip("!"), strong))
+
+    def units_of(self, lang: str) -> dict[str, set[str]]:
+        """The words for hours, days, weeks... in one language, normalised."""
+        return self._units_by_language[lang]
 
     # --- word level ----------------------------------------------------------------------------
     def _keyword_words_for(self, word: str) -> frozenset[str]:

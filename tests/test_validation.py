@@ -155,3 +155,32 @@ def test_cli_exits_1_with_file_and_field(org: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert f"{org / 'config.yaml'}: default_language: Input should be" in result.stderr
+
+
+async def test_a_delay_said_differently_in_one_language(org: Path) -> None:
+    pep = org / "content" / "nl" / "pep.yaml"
+    pep.write_text(pep.read_text().replace("ten laatste 72 uur", "ten laatste 48 uur", 1))
+    found = await problems(org)
+    assert (
+        f"{pep}: text: 'span 72 hour' is in the fr text but not here" not in found
+    )  # still said elsewhere
+    assert found == [] or all("nl/pep.yaml" in line for line in found)
+    pep.write_text(pep.read_text().replace("72 uur", "3 dagen"))
+    found = await problems(org)
+    assert f"{pep}: text: 'span 72 hour' is in the fr text but not here" in found
+    assert f"{pep}: text: 'span 3 day' is not in the fr text" in found
+
+
+async def test_a_phone_number_or_link_missing_in_one_language(org: Path) -> None:
+    violence = org / "content" / "en" / "violence.yaml"
+    violence.write_text(violence.read_text().replace("0800 30 030", "0800 30 031"))
+    found = await problems(org)
+    assert f"{violence}: text: 'phone 080030030' is in the fr text but not here" in found
+    assert f"{violence}: text: 'phone 080030031' is not in the fr text" in found
+
+
+async def test_keywords_for_an_unknown_topic(org: Path) -> None:
+    edit_yaml(org / "content" / "es" / "keywords.yaml", lambda d: d["topics"].update(prepp=["x"]))
+    assert await problems(org) == [
+        f"{org / 'content' / 'es' / 'keywords.yaml'}: topics.prepp: unknown topic"
+    ]
