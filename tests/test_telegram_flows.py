@@ -187,7 +187,7 @@ async def test_commands_are_registered_in_every_language(
     async with running_bot():
         pass
     names = {key[1]: [c["command"] for c in commands] for key, commands in bot_api.commands.items()}
-    assert set(names) == {"", "fr", "nl", "en"}
+    assert set(names) == {"", "fr", "nl", "en", "es", "pt", "ro", "bg"}
     assert all(value == ["start", "menu", "language", "help"] for value in names.values())
     dutch = {c["command"]: c["description"] for c in bot_api.commands[("all_private_chats", "nl")]}
     assert dutch["language"] == "de taal wijzigen"

@@ -74,3 +74,26 @@ async def test_a_wrong_language_question_is_understood(
         await maria.send("/start")
         reply = await maria.send("unprotected sex this morning")
     assert reply.text.startswith("⚠️ TPE")
+
+
+async def test_romanian_and_bulgarian_people_get_urgent_steps_in_their_language(
+    running_bot: RunningBot, bot_api: FakeBotAPI
+) -> None:
+    ioana = TelegramPerson(
+        bot_api, FakeUser(id=5550004444, first_name="Ioana", username=None, language_code="ro")
+    )
+    maya = TelegramPerson(
+        bot_api, FakeUser(id=5550005555, first_name="Maya", username=None, language_code="bg")
+    )
+    async with running_bot():
+        menu = await ioana.send("/start")
+        assert "Bună" in menu.text
+        reply = await ioana.send("s-a rupt prezervativul aseara")
+        assert reply.text.startswith("⚠️ PEP")
+        assert "cel târziu la 72 de ore" in reply.text
+        assert reply.button_labels()[0] == "💬 Vorbește cu o persoană"
+        threatened = await maya.send("той ме заплашва")
+        assert threatened.text.startswith("⚠️ Насилие")
+        assert "112" in threatened.text and "CPVS Charleroi" in threatened.text
+        latin = await maya.send("skasa se prezervativa")
+        assert latin.text.startswith("⚠️ PEP")
