@@ -118,9 +118,7 @@ def _load_matcher(
     return Matcher(keywords, list(content.index.menu))
 
 
-PHONE = re.compile(
-    r"(?<!\d)(?<!\d[.,])(?:0\d{2,3}(?:[ ./]?\d{2,3}){2,3}|1\d{2,3})(?!\d)(?![.,]\d)"
-)
+PHONE = re.compile(r"(?<!\d)(?<!\d[.,])(?:0\d{2,3}(?:[ ./]?\d{2,3}){2,3}|1\d{2,3})(?!\d)(?![.,]\d)")
 URL = re.compile(r"https?://[^\s)]+")
 SPAN_UNITS = ("hour", "day", "week", "month")
 AROUND_THE_CLOCK = re.compile(r"\b24 ?h ?/ ?24(, 7 ?j ?/ ?7)?", re.IGNORECASE)
