@@ -37,11 +37,16 @@ OTHER_LANGUAGE_WEIGHT = 0.8
 MIN_SCORE = 1.0
 MAX_GAP = 2
 FUZZY_CUTOFF = 85
+# Triage words match more strictly: by prefix only from 6 letters, typos only in long words.
+STRICT_MIN_LETTERS = 6
+STRICT_FUZZY_CUTOFF = 88
 STRONG_WEIGHT = 2.0
 # Short words collide across languages (Dutch "mes" is a knife, French "mes" is "my"): from
 # another language than the person's, a one-word keyword counts only from this length.
 OTHER_LANGUAGE_MIN_LETTERS = 5
 URGENT_HOURS = 72
+CONDOM_FAILURE_WINDOW = 6  # words between a condom word and a failure word
+WITHOUT_WINDOW = 3  # words from "without" to the condom or protection word after it
 
 
 class TimeWords(BaseModel):
@@ -63,6 +68,20 @@ class Triage(BaseModel):
     violence: list[str] = Field(min_length=1)
     # Signs of exploitation: passport taken, debt to a "sponsor", forced work, pimp.
     exploitation: list[str] = Field(min_length=1)
+    # A condom word near a failure word, in any order ("the condom I had broke",
+    # "s-a rupt prezervativul"), or a "without" word just before a condom or protection word
+    # ("sans protection", "fara prezervativ"), is an exposure too: these generalise where
+    # listing every phrase would not.
+    condom: list[str] = Field(default_factory=list)
+    failure: list[str] = Field(default_factory=list)
+    without: list[str] = Field(default_factory=list)
+    protection: list[str] = Field(default_factory=list)
+    # Words of a recent event ("last night"), and words of a question about what might happen
+    # or what someone wants ("if", "a client wants"): an exposure with the second and without
+    # the first is a question, not an emergency ("can I refuse a client who wants it without
+    # a condom?"). Without either, an exposure counts as recent: time not said is urgent.
+    recent: list[str] = Field(default_factory=list)
+    hypothetical: list[str] = Field(default_factory=list)
     # Words that place an event too long ago for PEP ("last month").
     long_ago: list[str] = Field(default_factory=list)
     # Units after a number: "3 jours", "48h".
@@ -140,7 +159,19 @@ class Matcher:
             for topic, texts in entry.topics.items():
                 self._add(texts, topic, lang)
             triage = entry.triage
-            for signal in ("exposure", "sexual_violence", "violence", "exploitation", "long_ago"):
+            for signal in (
+                "exposure",
+                "sexual_violence",
+                "violence",
+                "exploitation",
+                "long_ago",
+                "condom",
+                "failure",
+                "without",
+                "protection",
+                "recent",
+                "hypothetical",
+            ):
                 self._add(getattr(triage, signal), f"triage:{signal}", lang)
             own: dict[str, set[str]] = defaultdict(set)
             for unit, words in triage.units.model_dump().items():
@@ -158,7 +189,7 @@ class Matcher:
         for word in sorted(self._vocabulary):
             if len(word) >= 5:
                 self._by_initial[word[0]].append(word)
-        self._word_cache: dict[str, frozenset[str]] = {}
+        self._word_cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def _add(self, texts: list[str], label: str, lang: str) -> None:
         for text in texts:
@@ -172,34 +203,61 @@ class Matcher:
         return self._units_by_language[lang]
 
     # --- word level ----------------------------------------------------------------------------
-    def _keyword_words_for(self, word: str) -> frozenset[str]:
-        """Every keyword word that this question word counts as."""
+    def _keyword_words_for(self, word: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The keyword words this question word counts as: loosely (for topics) and strictly
+        (for triage, where a false alarm costs more: "viol" must not match "violence")."""
         cached = self._word_cache.get(word)
         if cached is not None:
             return cached
-        found = {word} if word in self._vocabulary else set()
-        for length in range(4, len(word)):
-            if word[:length] in self._vocabulary:
-                found.add(word[:length])
-        if len(word) >= 5:
-            for candidate, _score, _index in process.extract(
-                word,
-                self._by_initial.get(word[0], []),
-                scorer=fuzz.ratio,
-                score_cutoff=FUZZY_CUTOFF,
-                limit=None,
-            ):
-                found.add(candidate)
-        result = frozenset(found)
+        exact = {word} if word in self._vocabulary else set()
+        prefixes = {word[:n] for n in range(4, len(word)) if word[:n] in self._vocabulary}
+        near = self._by_initial.get(word[0], []) if word else []
+        # A word cut short ("brok" for "broke"): at most two letters missing.
+        cut_short = {
+            c for c in near if len(word) >= 4 and c.startswith(word) and len(c) - len(word) <= 2
+        }
+        typos = (
+            {
+                candidate: score
+                for candidate, score, _index in process.extract(
+                    word, near, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
+                )
+            }
+            if len(word) >= 5
+            else {}
+        )
+        loose = frozenset(exact | prefixes | cut_short | set(typos))
+        strict = frozenset(
+            exact
+            | {p for p in prefixes if len(p) >= STRICT_MIN_LETTERS}
+            | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
+            | {
+                c
+                for c, score in typos.items()
+                if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
+            }
+        )
+        result = (loose, strict)
         if len(self._word_cache) < 50_000:  # bounded: people can type anything
             self._word_cache[word] = result
         return result
 
     # --- phrase level --------------------------------------------------------------------------
-    def _phrases_found(self, words: list[str]) -> list[Phrase]:
-        expanded = [self._keyword_words_for(w) for w in words]
-        candidates = {p for options in expanded for k in options for p in self._by_word.get(k, [])}
-        return [p for p in candidates if _in_order(p.words, expanded)]
+    def _phrases_found(self, words: list[str]) -> list[tuple[Phrase, int]]:
+        """Phrases present in the question, each with the position where it ends."""
+        both = [self._keyword_words_for(w) for w in words]
+        loose = [pair[0] for pair in both]
+        strict = [pair[1] for pair in both]
+        candidates = {p for options in loose for k in options for p in self._by_word.get(k, [])}
+        found = []
+        for phrase in candidates:
+            # Pair words (a condom word, a failure word) only count next to each other, so
+            # they can match as loosely as topic words.
+            careful = phrase.label.startswith("triage:") and phrase.label not in PAIR_SIGNALS
+            end = _end_in_order(phrase.words, strict if careful else loose)
+            if end is not None:
+                found.append((phrase, end))
+        return found
 
     # --- decision ------------------------------------------------------------------------------
     def match(self, text: str, lang: str) -> Match:
@@ -208,7 +266,12 @@ class Matcher:
         # The same words may be a keyword in several languages: count them once, at the
         # weight of the language that suits best.
         strongest: dict[tuple[str, tuple[str, ...]], tuple[float, Phrase]] = {}
-        for phrase in found:
+        positions: dict[str, list[int]] = defaultdict(list)
+        for phrase, end in found:
+            if phrase.label in PAIR_SIGNALS:
+                if phrase.weight(lang) > 0:
+                    positions[phrase.label].append(end)
+                continue
             weight = phrase.weight(lang)
             key = (phrase.label, phrase.words)
             if weight > 0 and weight > strongest.get(key, (0.0, phrase))[0]:
@@ -223,6 +286,14 @@ class Matcher:
                 scores[label] += weight
             explained.append(f"{label}:{phrase.text}")
 
+        if _near(positions["triage:condom"], positions["triage:failure"], CONDOM_FAILURE_WINDOW):
+            signals["exposure"] = max(signals["exposure"], 2.0)
+            explained.append("triage:exposure:condom+failure")
+        protected = positions["triage:condom"] + positions["triage:protection"]
+        if any(0 < p - w <= WITHOUT_WINDOW for w in positions["triage:without"] for p in protected):
+            signals["exposure"] = max(signals["exposure"], 2.0)
+            explained.append("triage:exposure:without+protection")
+
         urgent_kind = self._urgent_kind(signals, words)
         if urgent_kind == "exposure":
             scores["pep"] += 2 + signals["exposure"]
@@ -230,7 +301,7 @@ class Matcher:
             scores["violence"] += 2 + signals[urgent_kind]
             if urgent_kind == "sexual_violence":
                 scores["pep"] += 1 + signals[urgent_kind]
-        elif signals.get("exposure"):
+        elif signals.get("exposure") and not signals.get("hypothetical"):
             # An exposure too long ago for PEP: a test is what helps now.
             scores["testing"] += 1 + signals["exposure"]
             scores["pep"] += 0.5
@@ -260,7 +331,12 @@ class Matcher:
     def _urgent_kind(self, signals: dict[str, float], words: list[str]) -> str | None:
         if signals.get("sexual_violence"):
             return "sexual_violence"
-        if signals.get("exposure") and not self._too_long_ago(signals, words):
+        just_a_question = signals.get("hypothetical") and not signals.get("recent")
+        if (
+            signals.get("exposure")
+            and not just_a_question
+            and not self._too_long_ago(signals, words)
+        ):
             return "exposure"
         if signals.get("violence"):
             return "violence"
@@ -285,17 +361,28 @@ class Matcher:
         return False
 
 
-def _in_order(phrase: tuple[str, ...], expanded: list[frozenset[str]]) -> bool:
-    position = -1
-    for index, word in enumerate(phrase):
-        limit = len(expanded) if index == 0 else min(len(expanded), position + 2 + MAX_GAP)
-        for candidate in range(position + 1, limit):
-            if word in expanded[candidate]:
-                position = candidate
+PAIR_SIGNALS = {"triage:condom", "triage:failure", "triage:without", "triage:protection"}
+
+
+def _near(first: list[int], second: list[int], window: int) -> bool:
+    return any(abs(a - b) <= window for a in first for b in second)
+
+
+def _end_in_order(phrase: tuple[str, ...], expanded: list[frozenset[str]]) -> int | None:
+    """Where the phrase's last word is, if its words appear in order with small gaps."""
+    for start in range(len(expanded)):
+        if phrase[0] not in expanded[start]:
+            continue
+        position = start
+        for word in phrase[1:]:
+            limit = min(len(expanded), position + 2 + MAX_GAP)
+            following = (c for c in range(position + 1, limit) if word in expanded[c])
+            position = next(following, -1)
+            if position < 0:
                 break
         else:
-            return False
-    return True
+            return position
+    return None
 
 
 def load_keywords(content_dir: Path, languages: list[str]) -> dict[str, Keywords]:

@@ -72,6 +72,11 @@ def test_normalisation_drops_accents_and_transliterates() -> None:
         ("fr", "il m'a violée cette nuit", "violence", True),
         ("pt", "ele pegou meu passaporte", "violence", True),
         ("ro", "sponsorul imi ia jumatate din bani", "violence", True),
+        ("en", "the condom i was using with him broke", "pep", True),  # words apart
+        ("en", "condom brok", "pep", True),  # a word cut short
+        ("fr", "un client veut sans capote, je peux refuser ?", "rights", False),  # a question
+        ("fr", "un client a voulu sans capote et l'a fait hier", "pep", True),  # but recent
+        ("fr", "ou porter plainte pour violences", "violence", False),  # "viol" is not "violence"
     ],
 )
 def test_cases(matcher: Matcher, lang: str, text: str, topic: str, urgent: bool) -> None:
