@@ -17,6 +17,7 @@ from bot.config import Config, PartnerKind, load_config
 from bot.content import CONTENT_DIR, Content, load_content
 from bot.conversation import Event, Person, Turn
 from bot.errors import ValidationFailed
+from bot.handlers.ask import urgent_reply
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
 from bot.matching import KEYWORDS_FILE, Matcher, load_keywords, normalise
@@ -188,6 +189,11 @@ async def _check_rendering(
                 ]
                 for index in range(len(topic_screens(turn, topic_id))):
                     replies += await show_page(turn, [topic_id, str(index)])
+                replies += [
+                    urgent_reply(turn, kind, [])
+                    for kind, answer in content.index.urgent.items()
+                    if answer.topic == topic_id
+                ]
                 for reply in replies:
                     if len(reply.text) > TELEGRAM_TEXT_LIMIT:
                         problems.append(

@@ -47,6 +47,8 @@ class UrgentAnswer(Strict):
     """Which topic's short answer comes first for an urgent question, with which blocks."""
 
     topic: Annotated[str, Field(pattern=TOPIC_ID)]
+    # Detail pages of that topic (counted from 0) whose text is added after the short answer.
+    pages: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
     include: list[Annotated[str, Field(pattern=INCLUDE_PATTERN)]] = Field(default_factory=list)
 
 
@@ -171,6 +173,38 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
             for path in sorted(lang_dir.glob("*.yaml")):
                 if path.stem not in index.topics and path.name not in NOT_TOPICS:
                     problems.append(f"{path}: unknown topic (not in topics.yaml)")
+    if index is not None and not problems:
+        problems += _check_same_structure(index, texts, content_dir)
     if problems or index is None:
         raise ValidationFailed(problems)
     return Content(index=index, languages=infos, texts=texts)
+
+
+def _check_same_structure(
+    index: ContentIndex, texts: dict[str, dict[str, TopicText]], content_dir: Path
+) -> list[str]:
+    """Every language has the same pages with the same blocks, so page numbers mean the same
+    thing everywhere (buttons, urgent answers)."""
+    problems = []
+    languages = list(texts)
+    if not languages:
+        return problems
+    reference = languages[0]
+    for topic_id in index.topics:
+        expected = [page.include for page in texts[reference][topic_id].pages]
+        for lang in languages[1:]:
+            found = [page.include for page in texts[lang][topic_id].pages]
+            if found != expected:
+                problems.append(
+                    f"{content_dir / lang / topic_id}.yaml: pages: {len(found)} pages with "
+                    f"includes {found}, but {reference} has {len(expected)} with {expected}"
+                )
+    for kind, answer in index.urgent.items():
+        count = len(texts[reference][answer.topic].pages) if answer.topic in index.topics else 0
+        for page in answer.pages:
+            if page >= count:
+                problems.append(
+                    f"{content_dir / 'topics.yaml'}: urgent.{kind}.pages: {answer.topic} has no "
+                    f"page {page} (it has {count}, counted from 0)"
+                )
+    return problems

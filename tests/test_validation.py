@@ -178,3 +178,18 @@ async def test_keywords_for_an_unknown_topic(org: Path) -> None:
     assert await problems(org) == [
         f"{org / 'content' / 'es' / 'keywords.yaml'}: topics.prepp: unknown topic"
     ]
+
+
+async def test_a_language_with_different_pages(org: Path) -> None:
+    edit_yaml(org / "content" / "pt" / "pep.yaml", lambda d: d["pages"].pop())
+    found = await problems(org)
+    assert len(found) == 1 and found[0].startswith(
+        f"{org / 'content' / 'pt' / 'pep'}.yaml: pages: 3 pages"
+    )
+
+
+async def test_an_urgent_answer_naming_a_missing_page(org: Path) -> None:
+    edit_yaml(org / "content" / "topics.yaml", lambda d: d["urgent"]["exposure"].update(pages=[9]))
+    assert await problems(org) == [
+        f"{org / 'content' / 'topics.yaml'}: urgent.exposure.pages: pep has no page 9 (it has 4, counted from 0)"
+    ]

@@ -17,6 +17,9 @@ def urgent_reply(turn: Turn, kind: str, alternatives: list[str]) -> Reply:
     assert text is not None, "content check guarantees every topic in every language"
     blocks = [f"⚠️ <b>{escape(text.title)}</b>", render_markup(text.short)]
     blocks += [block for name in answer.include if (block := render_include(turn, name))]
+    for index in answer.pages:
+        page = text.pages[index]
+        blocks.append(f"<b>{escape(page.title)}</b>\n{render_markup(page.body)}")
     options = [
         [Option(action_label("talk", turn), "talk")],
         [Option(action_label("emergency", turn), "emergency")],
