@@ -190,6 +190,7 @@ async def test_a_language_with_different_pages(org: Path) -> None:
 
 async def test_an_urgent_answer_naming_a_missing_page(org: Path) -> None:
     edit_yaml(org / "content" / "topics.yaml", lambda d: d["urgent"]["exposure"].update(pages=[9]))
+    topics = org / "content" / "topics.yaml"
     assert await problems(org) == [
-        f"{org / 'content' / 'topics.yaml'}: urgent.exposure.pages: pep has no page 9 (it has 4, counted from 0)"
+        f"{topics}: urgent.exposure.pages: pep has no page 9 (it has 4, counted from 0)"
     ]
