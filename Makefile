@@ -22,8 +22,8 @@ check: $(STAMP)
 	$(PY) -m bot content check
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot tests
-	$(VENV)/bin/ruff format --check bot tests
+	$(VENV)/bin/ruff check bot tests benchmarks
+	$(VENV)/bin/ruff format --check bot tests benchmarks
 	$(VENV)/bin/mypy
 
 test: lint

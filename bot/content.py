@@ -185,7 +185,7 @@ def _check_same_structure(
 ) -> list[str]:
     """Every language has the same pages with the same blocks, so page numbers mean the same
     thing everywhere (buttons, urgent answers)."""
-    problems = []
+    problems: list[str] = []
     languages = list(texts)
     if not languages:
         return problems
