@@ -57,9 +57,8 @@ def main() -> None:
             f"p99 {percentile(values, 0.99):.3f} ms, max {max(values):.3f} ms"
         )
     worst = max(cold)
-    print(
-        f"target: under 5 ms per question -> {'met' if worst < 5 else 'NOT met'} (worst {worst:.3f} ms)"
-    )
+    verdict = "met" if worst < 5 else "NOT met"
+    print(f"target: under 5 ms per question -> {verdict} (worst {worst:.3f} ms)")
 
 
 if __name__ == "__main__":
