@@ -17,11 +17,17 @@ def _custom_org(tmp_path: Path, env: dict[str, str]) -> None:
     config["locations"][0]["address"] = "Rue <b>des Fleurs</b> 3 & 5"
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    pep = tmp_path / "content" / "fr" / "pep.yaml"
-    data = yaml.safe_load(pep.read_text())
     paragraph = "Phrase de test avec des <signes> & des **mots** importants. " * 12
-    data["pages"].insert(0, {"title": "Très longue page", "body": "\n\n".join([paragraph] * 12)})
-    pep.write_text(yaml.safe_dump(data, allow_unicode=True))
+    # Every language gets the page: they must all have the same pages.
+    for pep in (tmp_path / "content").glob("*/pep.yaml"):
+        data = yaml.safe_load(pep.read_text())
+        long_page = {"title": "Très longue page", "body": "\n\n".join([paragraph] * 12)}
+        data["pages"].insert(0, long_page)
+        pep.write_text(yaml.safe_dump(data, allow_unicode=True))
+    topics = tmp_path / "content" / "topics.yaml"
+    index = yaml.safe_load(topics.read_text())
+    index["urgent"]["exposure"]["pages"] = [2, 4]  # the same pages, one further on
+    topics.write_text(yaml.safe_dump(index, allow_unicode=True))
     env["BOT_CONFIG"] = str(tmp_path / "config.yaml")
     env["BOT_CONTENT"] = str(tmp_path / "content")
 
