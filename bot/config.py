@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -184,6 +184,90 @@ class EmergencyNumber(Strict):
     _number = field_validator("number")(_check_phone)
 
 
+class AppointmentType(Strict):
+    """Something a person can book: a rapid test, the nurse, the doctor's permanence..."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=24)]
+    name: LocalizedText
+    slot_minutes: Annotated[int, Field(ge=5, le=240)]
+    capacity: Annotated[int, Field(ge=1, le=50)] = 1
+    # Before a rapid test the bot asks when the last risk was (PEP first, window period).
+    asks_last_risk: bool = False
+
+
+class Schedule(Strict):
+    """When a type can be booked at a location: weekly hours, or hours every N weeks."""
+
+    type: str
+    location: str
+    weekly: Hours = Field(default_factory=Hours)
+    every_weeks: Annotated[int, Field(ge=1, le=52)] | None = None
+    anchor: date | None = None
+    hours: list[str] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _spans(cls, value: list[str]) -> list[str]:
+        for text in value:
+            TimeSpan.parse(text)
+        return value
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Schedule:
+        repeating = self.every_weeks is not None or self.anchor is not None or self.hours
+        if repeating and (self.every_weeks is None or self.anchor is None or not self.hours):
+            raise ValueError("a rule every N weeks needs every_weeks, anchor and hours")
+        if not repeating and self.weekly.is_empty():
+            raise ValueError("give weekly hours, or every_weeks with anchor and hours")
+        return self
+
+    def spans_on(self, day: date) -> list[TimeSpan]:
+        spans = list(self.weekly.spans.get(WEEKDAYS[day.weekday()], ()))
+        if self.every_weeks and self.anchor is not None:
+            offset = (day - self.anchor).days
+            if offset >= 0 and offset % (7 * self.every_weeks) == 0:
+                spans += [TimeSpan.parse(text) for text in self.hours]
+        return sorted(spans, key=lambda span: span.start)
+
+
+class Closure(Strict):
+    """Days without appointments: holidays, training days. No locations means everywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: date = Field(alias="from")
+    end: date | None = Field(default=None, alias="to")
+    locations: list[str] = Field(default_factory=list)
+
+    def covers(self, day: date, location: str) -> bool:
+        last = self.end or self.start
+        return self.start <= day <= last and (not self.locations or location in self.locations)
+
+
+class Appointments(Strict):
+    horizon_days: Annotated[int, Field(ge=1, le=365)] = 28
+    minimum_notice_minutes: Annotated[int, Field(ge=0)] = 120
+    cancellation_cutoff_minutes: Annotated[int, Field(ge=0)] = 120
+    reminder_hours: list[Annotated[int, Field(ge=1, le=168)]] = Field(
+        default_factory=lambda: [24, 2]
+    )
+    types: list[AppointmentType] = Field(min_length=1)
+    schedules: list[Schedule] = Field(min_length=1)
+    closures: list[Closure] = Field(default_factory=list)
+
+    def type(self, type_id: str) -> AppointmentType | None:
+        return next((t for t in self.types if t.id == type_id), None)
+
+    def schedules_for(self, type_id: str, location: str | None = None) -> list[Schedule]:
+        return [
+            s
+            for s in self.schedules
+            if s.type == type_id and (location is None or s.location == location)
+        ]
+
+    def closed(self, day: date, location: str) -> bool:
+        return any(closure.covers(day, location) for closure in self.closures)
+
+
 class Organisation(Strict):
     name: str
     website: str | None = None
@@ -203,6 +287,7 @@ class Config(Strict):
     partners: list[Partner] = Field(default_factory=list)
     emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
     staff: Staff = Field(default_factory=Staff)
+    appointments: Appointments | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -228,7 +313,26 @@ class Config(Strict):
                 missing = [lang for lang in self.languages if lang not in item.note]
                 if missing:
                     raise ValueError(f"{item.id}: note has no text for {', '.join(missing)}")
+        if self.appointments is not None:
+            self._check_appointments(self.appointments)
         return self
+
+    def _check_appointments(self, appointments: Appointments) -> None:
+        type_ids = [t.id for t in appointments.types]
+        for kind in appointments.types:
+            missing = [lang for lang in self.languages if lang not in kind.name]
+            if missing:
+                raise ValueError(f"appointment type {kind.id}: name has no {', '.join(missing)}")
+        location_ids = {loc.id for loc in self.locations}
+        for schedule in appointments.schedules:
+            if schedule.type not in type_ids:
+                raise ValueError(f"schedule: unknown appointment type {schedule.type!r}")
+            if schedule.location not in location_ids:
+                raise ValueError(f"schedule: unknown location {schedule.location!r}")
+        for closure in appointments.closures:
+            unknown = set(closure.locations) - location_ids
+            if unknown:
+                raise ValueError(f"closure: unknown location {', '.join(sorted(unknown))}")
 
     @property
     def zone(self) -> ZoneInfo:

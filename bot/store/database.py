@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store.bookings import BookingQueries
 from bot.store.crypto import Keys
 from bot.store.migrations import MIGRATIONS
 
@@ -29,21 +31,26 @@ class Profile:
     is_new: bool = False
 
 
-class Store:
+class Store(BookingQueries):
     def __init__(self, db: aiosqlite.Connection, keys: Keys) -> None:
         self._db = db
         self._keys = keys
+        # One connection is shared by every task: transactions must not interleave.
+        self.write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path, keys: Keys) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path)
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE for bookings).
+        db = await aiosqlite.connect(path, isolation_level=None)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA foreign_keys=ON")
             # NORMAL is durable across process crashes in WAL mode; only power loss can
             # drop the last transactions.
             await db.execute("PRAGMA synchronous=NORMAL")
+            # Another process (a CLI export, a second bot) may hold the write lock briefly.
+            await db.execute("PRAGMA busy_timeout=5000")
             store = cls(db, keys)
             await store._migrate()
         except BaseException:
@@ -92,6 +99,10 @@ class Store:
     async def save_profile(self, profile: Profile, today: date) -> None:
         sealed = self._keys.seal(profile.address, profile.user_key)
         day = today.isoformat()
+        async with self.write_lock:
+            await self._save_profile(profile, sealed, day)
+
+    async def _save_profile(self, profile: Profile, sealed: bytes, day: str) -> None:
         await self._db.execute(
             """
             INSERT INTO users (user_key, channel, address, language, state, first_seen, last_seen)
@@ -112,7 +123,6 @@ class Store:
                 day,
             ),
         )
-        await self._db.commit()
 
     async def count_users(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM users") as cursor:

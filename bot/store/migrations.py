@@ -18,4 +18,46 @@ MIGRATIONS: list[str] = [
         last_seen  TEXT NOT NULL
     ) STRICT;
     """,
+    # 2: appointments. A person is linked by pseudonym only; the nickname is sealed. The
+    # booking code is what the person gives at the desk. `request_id` makes a replayed
+    # confirmation button book nothing. Counters for the annual report hold no user key.
+    """
+    CREATE TABLE appointments (
+        id          INTEGER PRIMARY KEY,
+        code        TEXT NOT NULL UNIQUE,
+        user_key    TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        location    TEXT NOT NULL,
+        starts_at   TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        nickname    BLOB,
+        status      TEXT NOT NULL DEFAULT 'booked',
+        reminders   INTEGER NOT NULL DEFAULT 0,
+        detailed    INTEGER NOT NULL DEFAULT 0,
+        request_id  TEXT UNIQUE,
+        created_at  TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX appointments_by_slot ON appointments (type, location, starts_at, status);
+    CREATE INDEX appointments_by_person ON appointments (user_key, status, starts_at);
+    CREATE TABLE reminders (
+        id             INTEGER PRIMARY KEY,
+        appointment_id INTEGER NOT NULL REFERENCES appointments (id) ON DELETE CASCADE,
+        due_at         TEXT NOT NULL,
+        sent_at        TEXT,
+        UNIQUE (appointment_id, due_at)
+    ) STRICT;
+    CREATE INDEX reminders_due ON reminders (sent_at, due_at);
+    CREATE TABLE booking_counts (
+        month    TEXT NOT NULL,
+        type     TEXT NOT NULL,
+        location TEXT NOT NULL,
+        event    TEXT NOT NULL,
+        count    INTEGER NOT NULL,
+        PRIMARY KEY (month, type, location, event)
+    ) STRICT;
+    CREATE TABLE bot_settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    """,
 ]
