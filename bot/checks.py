@@ -152,26 +152,36 @@ def _check_same_facts(
     config: Config, content: Content, content_dir: Path, matcher: Matcher
 ) -> list[str]:
     """A number, link or delay said in one language is said identically in every other."""
-    problems = []
+    problems: list[str] = []
     for topic_id in content.index.topics:
         facts = {}
         for lang in config.languages:
             text = content.texts[lang][topic_id]
             words = [text.title, text.short, *(f"{p.title}\n{p.body}" for p in text.pages)]
             facts[lang] = facts_in("\n".join(words), matcher.units_of(lang))
-        reference = config.languages[0]
-        for lang in config.languages[1:]:
-            for fact in sorted(facts[reference] - facts[lang]):
-                problems.append(
-                    f"{content_dir / lang / topic_id}.yaml: text: {fact!r} is in the "
-                    f"{reference} text but not here"
-                )
-            for fact in sorted(facts[lang] - facts[reference]):
-                problems.append(
-                    f"{content_dir / lang / topic_id}.yaml: text: {fact!r} is not in the "
-                    f"{reference} text"
-                )
+        _compare(facts, config.languages, content_dir, f"{topic_id}.yaml", problems)
+    notes = {
+        lang: facts_in("\n".join(content.notes[lang].model_dump().values()), matcher.units_of(lang))
+        for lang in config.languages
+    }
+    _compare(notes, config.languages, content_dir, "notes.yaml", problems)
     return problems
+
+
+def _compare(
+    facts: dict[str, set[str]],
+    languages: list[str],
+    content_dir: Path,
+    filename: str,
+    problems: list[str],
+) -> None:
+    reference = languages[0]
+    for lang in languages[1:]:
+        path = content_dir / lang / filename
+        for fact in sorted(facts[reference] - facts[lang]):
+            problems.append(f"{path}: text: {fact!r} is in the {reference} text but not here")
+        for fact in sorted(facts[lang] - facts[reference]):
+            problems.append(f"{path}: text: {fact!r} is not in the {reference} text")
 
 
 async def _check_rendering(

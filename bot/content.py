@@ -19,7 +19,7 @@ from bot.errors import ValidationFailed, describe, load_yaml
 
 M = TypeVar("M", bound="BaseModel")
 # Files beside the topics in a language folder.
-NOT_TOPICS = {"language.yaml", "keywords.yaml"}
+NOT_TOPICS = {"language.yaml", "keywords.yaml", "notes.yaml"}
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOPIC_ID = r"^[a-z][a-z0-9_]{0,23}$"  # short: topic ids travel in 64-byte button data
 # `call:<location id>` shows that place's numbers; the others open a screen of their own.
@@ -105,11 +105,19 @@ class TopicText(Strict):
     review: Review
 
 
+class Notes(Strict):
+    """Short vetted texts used inside flows rather than as topics."""
+
+    booking_risk_recent: str
+    booking_risk_window: str
+
+
 @dataclass(frozen=True)
 class Content:
     index: ContentIndex
     languages: dict[str, LanguageInfo]
     texts: dict[str, dict[str, TopicText]]
+    notes: dict[str, Notes]
 
     def topic(self, lang: str, topic_id: str) -> TopicText | None:
         return self.texts.get(lang, {}).get(topic_id)
@@ -137,6 +145,7 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
     index = _parse(ContentIndex, content_dir / "topics.yaml", problems)
     infos: dict[str, LanguageInfo] = {}
     texts: dict[str, dict[str, TopicText]] = {}
+    notes: dict[str, Notes] = {}
     if index is not None:
         index_path = content_dir / "topics.yaml"
         for topic_id in index.menu:
@@ -161,6 +170,9 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
             info = _parse(LanguageInfo, lang_dir / "language.yaml", problems)
             if info is not None:
                 infos[lang] = info
+            lang_notes = _parse(Notes, lang_dir / "notes.yaml", problems)
+            if lang_notes is not None:
+                notes[lang] = lang_notes
             texts[lang] = {}
             for topic_id in index.topics:
                 path = lang_dir / f"{topic_id}.yaml"
@@ -177,7 +189,7 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
         problems += _check_same_structure(index, texts, content_dir)
     if problems or index is None:
         raise ValidationFailed(problems)
-    return Content(index=index, languages=infos, texts=texts)
+    return Content(index=index, languages=infos, texts=texts, notes=notes)
 
 
 def _check_same_structure(
