@@ -8,10 +8,11 @@ screen within Telegram's limit, and review dates.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import get_args
+from typing import cast, get_args
 
 from bot.config import Config, PartnerKind, load_config
 from bot.content import CONTENT_DIR, Content, load_content
@@ -21,7 +22,7 @@ from bot.handlers.ask import urgent_reply
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
 from bot.matching import KEYWORDS_FILE, Matcher, load_keywords, normalise
-from bot.store import Profile
+from bot.store import Profile, Store
 
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -41,7 +42,11 @@ def _probe_turn(
     person = Person(channel="check", platform_id="check", address="check")
     profile = Profile(user_key="check", channel="check", address="check", language=lang)
     now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-    return Turn(Event(person, action="check"), profile, config, content, catalogs, matcher, now)
+    # Rendering content reads no state: no store is needed to check it.
+    no_store = cast(Store, None)
+    return Turn(
+        Event(person, action="check"), profile, config, content, catalogs, matcher, now, no_store
+    )
 
 
 async def check_everything(
@@ -169,8 +174,8 @@ def _check_same_facts(
 
 
 def _compare(
-    facts: dict[str, set[str]],
-    languages: list[str],
+    facts: Mapping[str, set[str]],
+    languages: Sequence[str],
     content_dir: Path,
     filename: str,
     problems: list[str],

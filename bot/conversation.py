@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.content import Content
 from bot.i18n import Catalogs, _, switch_language, use_language
 from bot.matching import Matcher
+from bot.outbound import Outbound
 from bot.store import Keys, Profile, Store
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,9 @@ class Turn:
     catalogs: Catalogs
     matcher: Matcher
     now: datetime
+    store: Store
+    # Pseudonymous notices for the staff chat, sent once the person's state is saved.
+    staff_notices: list[str] = field(default_factory=list)
 
     @property
     def lang(self) -> str:
@@ -164,6 +168,7 @@ class Conversation:
     ) -> None:
         self.store = store
         self.matcher = matcher
+        self.outbound = Outbound()
         self.keys = keys
         self.config = config
         self.content = content
@@ -174,6 +179,7 @@ class Conversation:
         self._actions: dict[str, Handler] = {}
         self._fallback: FallbackHandler | None = None
         self._text: FallbackHandler | None = None
+        self._awaited: dict[str, FallbackHandler] = {}
         self._locks = PersonLocks()
 
     # --- wiring (see bot/app.py) -------------------------------------------------------------
@@ -184,6 +190,11 @@ class Conversation:
 
     def action(self, name: str, handler: Handler) -> None:
         self._actions[name] = handler
+
+    def on_awaited_text(self, name: str, handler: FallbackHandler) -> None:
+        """Typed text goes to `handler` while the person's state says it awaits `name`
+        (for example a nickname); the handler clears the state when done."""
+        self._awaited[name] = handler
 
     def on_text(self, handler: FallbackHandler) -> None:
         self._text = handler
@@ -233,7 +244,9 @@ class Conversation:
             profile.language = self.config.default_language
         profile.address = event.person.address
         now = self.clock()
-        turn = Turn(event, profile, self.config, self.content, self.catalogs, self.matcher, now)
+        turn = Turn(
+            event, profile, self.config, self.content, self.catalogs, self.matcher, now, self.store
+        )
         with use_language(self.catalogs, profile.language):
             replies = await self._route(turn)
             # Remember the actions offered last, so a typed number can choose one on channels
@@ -241,6 +254,11 @@ class Conversation:
             offered = [o.action for row in replies[-1].options for o in row if o.action]
             profile.state["offered"] = offered
         await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
+        for notice in turn.staff_notices:
+            try:
+                await self.outbound.to_staff(notice)
+            except Exception:  # the person's answer matters more than the notice
+                log.exception("staff_notice_failed")
         return replies
 
     async def _route(self, turn: Turn) -> list[Reply]:
@@ -262,6 +280,9 @@ class Conversation:
                 return await handler(turn, rest.split(":") if rest else [])
             except StaleAction:
                 return await self._stale(turn)
+        awaiting = turn.profile.state.get("awaiting")
+        if event.text is not None and awaiting in self._awaited:
+            return await self._awaited[awaiting](turn)
         if event.text is not None and self._text is not None:
             return await self._text(turn)
         return await self._stale(turn)
