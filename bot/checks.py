@@ -159,13 +159,13 @@ def _check_same_facts(
     """A number, link or delay said in one language is said identically in every other."""
     problems: list[str] = []
     for topic_id in content.index.topics:
-        facts = {}
+        facts: dict[str, set[str]] = {}
         for lang in config.languages:
             text = content.texts[lang][topic_id]
             words = [text.title, text.short, *(f"{p.title}\n{p.body}" for p in text.pages)]
             facts[lang] = facts_in("\n".join(words), matcher.units_of(lang))
         _compare(facts, config.languages, content_dir, f"{topic_id}.yaml", problems)
-    notes = {
+    notes: dict[str, set[str]] = {
         lang: facts_in("\n".join(content.notes[lang].model_dump().values()), matcher.units_of(lang))
         for lang in config.languages
     }
