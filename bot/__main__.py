@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | chat [--lang L] | content check | match --lang L [TEXT]`."""
+"""Command line: run, chat, content check, match, agenda (see README)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,17 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.agenda import agenda_ics, agenda_text, period
 from bot.channels.telegram import TelegramChannel
 from bot.channels.terminal import TerminalChannel
+from bot.channels.text import html_to_plain
 from bot.checks import check_everything
 from bot.errors import ValidationFailed
 from bot.evaluation import evaluate, load_questions
+from bot.handlers.staff import parse_day
+from bot.i18n import use_language
 from bot.logs import setup_logging
+from bot.reminders import run_reminders
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -46,10 +51,12 @@ async def serve(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await telegram.start()
+        reminders = asyncio.create_task(run_reminders(runtime.conversation, stop))
         try:
             await stop.wait()
         finally:
             log.info("shutting_down")
+            await reminders
             await telegram.stop()
 
 
@@ -98,6 +105,24 @@ async def match_questions(
     return 0
 
 
+async def export_agenda(settings: Settings, first: str | None, days: int, form: str) -> int:
+    async with open_runtime(settings) as runtime:
+        config = runtime.conversation.config
+        today = runtime.conversation.clock().astimezone(config.zone).date()
+        first_day = parse_day(first or "", today)
+        if first_day is None:
+            print(f"--from: {first!r} is not a date like 2026-11-24", file=sys.stderr)
+            return 2
+        start, end = period(config, first_day, days)
+        appointments = await runtime.store.agenda(start, end)
+        with use_language(runtime.conversation.catalogs, config.default_language):
+            if form == "ics":
+                sys.stdout.buffer.write(agenda_ics(config, appointments))
+            else:
+                print(html_to_plain(agenda_text(config, appointments, first_day, days)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     match_parser.add_argument(
         "text", nargs="*", help="the question (default: one per line of stdin)"
     )
+    agenda_parser = sub.add_parser("agenda", help="export the appointments (staff)")
+    agenda_parser.add_argument("--from", dest="first", help="first day, e.g. 2026-11-24 (today)")
+    agenda_parser.add_argument("--days", type=int, default=1, help="how many days (1)")
+    agenda_parser.add_argument("--format", choices=["text", "ics"], default="text")
     args = parser.parse_args(argv)
 
     setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
@@ -126,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(chat(settings, args.lang))
         elif args.command == "content":
             return asyncio.run(content_check(settings))
+        elif args.command == "agenda":
+            return asyncio.run(export_agenda(settings, args.first, args.days, args.format))
         elif args.command == "match":
             text = " ".join(args.text) if args.text else None
             return asyncio.run(match_questions(settings, args.lang, text, args.evaluate))

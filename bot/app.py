@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.config import Config
 from bot.content import Content
 from bot.conversation import Clock, Conversation
-from bot.handlers import ask, contact, menu, places, topics
+from bot.handlers import ask, booking, contact, menu, places, topics
 from bot.i18n import N_, Catalogs
 from bot.matching import Matcher
 from bot.store import Keys, Store
@@ -31,6 +31,7 @@ def build_conversation(
     conversation.command("start", menu.start, N_("start again"))
     conversation.command("menu", menu.show_menu, N_("the list of topics"))
     conversation.command("language", menu.choose_language, N_("change the language"))
+    conversation.command("appointments", booking.my_appointments, N_("my appointments"))
     conversation.command("help", menu.show_help, N_("how to use this bot"))
     # Buttons and numbered choices.
     conversation.action("menu", menu.show_menu)
@@ -43,8 +44,21 @@ def build_conversation(
     conversation.action("loc", places.show_location)
     conversation.action("emergency", places.show_emergency)
     conversation.action("call", places.show_numbers)
-    conversation.action("book", contact.show_booking_contacts)
+    conversation.action("book", booking.start_booking)
+    conversation.action("bt", booking.choose_type)
+    conversation.action("br", booking.answer_risk)
+    conversation.action("bl", booking.choose_location)
+    conversation.action("bd", booking.choose_day)
+    conversation.action("bs", booking.choose_time)
+    conversation.action("bo", booking.change_option)
+    conversation.action("bc", booking.confirm)
+    conversation.action("ba", booking.my_appointments)
+    conversation.action("am", booking.show_appointment)
+    conversation.action("ac", booking.ask_cancel)
+    conversation.action("ax", booking.cancel)
+    conversation.action("mv", booking.move)
     conversation.action("talk", contact.show_team_contacts)
+    conversation.on_awaited_text("nickname", booking.typed_nickname)
     conversation.on_text(ask.answer_typed_question)
     conversation.on_stale(menu.unknown_button)
     return conversation

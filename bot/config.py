@@ -112,6 +112,12 @@ Phone = Annotated[str, Field(min_length=3)]
 LocalizedText = dict[Language, str]
 
 
+def localized(text: LocalizedText, lang: str, fallback: str) -> str:
+    """The text in `lang`; config validation guarantees every configured language is there."""
+    texts: dict[str, str] = {str(key): value for key, value in text.items()}
+    return texts.get(lang) or texts[fallback]
+
+
 class Hours(Strict):
     """Opening hours per weekday; a weekday that is absent is closed."""
 

@@ -23,7 +23,7 @@ NOT_TOPICS = {"language.yaml", "keywords.yaml", "notes.yaml"}
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOPIC_ID = r"^[a-z][a-z0-9_]{0,23}$"  # short: topic ids travel in 64-byte button data
 # `call:<location id>` shows that place's numbers; the others open a screen of their own.
-ACTION_PATTERN = r"^(book|talk|emergency|services|call:[a-z0-9_-]+)$"
+ACTION_PATTERN = r"^(book|appointments|talk|emergency|services|call:[a-z0-9_-]+)$"
 INCLUDE_PATTERN = r"^(locations|emergency|partners:[a-z_]+)$"
 
 

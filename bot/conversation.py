@@ -128,6 +128,11 @@ def render_markup(text: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", escape(text.strip()))
 
 
+def upper_first(text: str) -> str:
+    """'lundi 24 novembre' -> 'Lundi 24 novembre' (str.capitalize would lower the rest)."""
+    return text[:1].upper() + text[1:]
+
+
 def guess_language(hint: str | None, supported: Sequence[str], default: str) -> str:
     if hint:
         base = hint.lower().replace("_", "-").split("-")[0]

@@ -33,6 +33,7 @@ from telegram.ext import (
 )
 
 from bot.conversation import Conversation, Event, Option, Person, Reply
+from bot.handlers.staff import staff_command
 from bot.i18n import _, use_language
 from bot.store import Keys
 
@@ -83,6 +84,7 @@ class TelegramChannel:
         self.conversation = conversation
         self.buttons = ButtonCodec(keys)
         self.staff_chat_id = staff_chat_id
+        self._staff_thread: int | None = None
         self.application = (
             Application.builder()
             .token(token)
@@ -102,6 +104,11 @@ class TelegramChannel:
     async def start(self, poll_timeout: int = 20) -> None:
         await self.application.initialize()
         await self._register_commands()
+        outbound = self.conversation.outbound
+        outbound.register_person_channel("telegram", self._send_to_person)
+        if self.staff_chat_id is not None:
+            self._staff_thread = await self._bookings_thread()
+            outbound.register_staff(self._send_to_staff)
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
@@ -118,6 +125,46 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+
+    async def _bookings_thread(self) -> int | None:
+        """Booking notices go to their own topic when the staff group has topics."""
+        assert self.staff_chat_id is not None
+        try:
+            chat = await self.application.bot.get_chat(self.staff_chat_id)
+        except TelegramError as exc:
+            log.warning("staff_chat_unreachable error=%s", type(exc).__name__)
+            return None
+        if not chat.is_forum:
+            return None
+        store = self.conversation.store
+        known = await store.setting("telegram_bookings_thread")
+        if known is not None:
+            return int(known)
+        with use_language(self.conversation.catalogs, self.conversation.config.default_language):
+            name = _("Appointments")
+        topic = await self.application.bot.create_forum_topic(self.staff_chat_id, name)
+        await store.set_setting("telegram_bookings_thread", str(topic.message_thread_id))
+        return topic.message_thread_id
+
+    async def _send_to_staff(self, text: str) -> None:
+        assert self.staff_chat_id is not None
+        await self.application.bot.send_message(
+            self.staff_chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=self._staff_thread,
+            link_preview_options=NO_PREVIEW,
+        )
+
+    async def _send_to_person(self, address: str, replies: list[Reply]) -> None:
+        for reply in replies:
+            await self.application.bot.send_message(
+                int(address),
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=self._keyboard(reply.options),
+                link_preview_options=NO_PREVIEW,
+            )
 
     async def _register_commands(self) -> None:
         scope = BotCommandScopeAllPrivateChats()
@@ -189,9 +236,20 @@ class TelegramChannel:
             await self._leave(chat.id)
 
     async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = update.effective_chat
-        if chat is not None and chat.id != self.staff_chat_id:
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None:
+            return
+        if chat.id != self.staff_chat_id:
             await self._leave(chat.id)
+            return
+        command = parse_command(message.text or "") if message is not None else None
+        if command is None or message is None:
+            return
+        answer = await staff_command(self.conversation, command[0], command[1])
+        if answer is not None:
+            await message.reply_text(
+                answer, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+            )
 
     async def _leave(self, chat_id: int) -> None:
         # A group would expose people's questions to its members: the bot only works one to one.

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from babel.dates import format_date, format_time, get_day_names
 
-from bot.config import WEEKDAYS, Hours, Location, Partner, opening_status
-from bot.conversation import Option, Reply, StaleAction, Turn, escape
+from bot.config import WEEKDAYS, Hours, Location, Partner, localized, opening_status
+from bot.conversation import Option, Reply, StaleAction, Turn, escape, upper_first
 from bot.i18n import _
 from bot.labels import EMERGENCY_LABELS, PARTNER_LABELS, SERVICE_LABELS, label
 
@@ -33,7 +33,7 @@ def hours_lines(turn: Turn, hours: Hours) -> list[str]:
     lines = []
     for first, last, text in groups:
         days = names[first] if first == last else f"{names[first]}–{names[last]}"
-        lines.append(f"{escape(days.capitalize())}: {escape(text)}")
+        lines.append(f"{escape(upper_first(days))}: {escape(text)}")
     return lines
 
 
@@ -89,7 +89,7 @@ def location_details(turn: Turn, place: Location) -> str:
     services = "\n".join("• " + escape(label(SERVICE_LABELS, s)) for s in place.services)
     parts.append("<b>" + escape(_("What you can find here")) + "</b>\n" + services)
     if place.note:
-        parts.append(escape(place.note[turn.lang]))  # type: ignore[index]
+        parts.append(escape(localized(place.note, turn.lang, turn.config.default_language)))
     return "\n\n".join(parts)
 
 
@@ -105,7 +105,7 @@ def partner_line(turn: Turn, partner: Partner) -> str:
         bits.append(escape(_("open 24/7")))
     line = " – ".join(bits)
     if partner.note:
-        line += "\n" + escape(partner.note[turn.lang])  # type: ignore[index]
+        line += "\n" + escape(localized(partner.note, turn.lang, turn.config.default_language))
     return line
 
 

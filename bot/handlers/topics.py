@@ -16,6 +16,8 @@ SCREEN_LIMIT = 3900
 def action_label(action: str, turn: Turn) -> str:
     if action == "book":
         return "📅 " + _("Book an appointment")
+    if action == "appointments":
+        return "🗓 " + _("My appointments")
     if action == "talk":
         return "💬 " + _("Talk to a person")
     if action == "emergency":
@@ -65,7 +67,11 @@ def topic_screens(turn: Turn, topic_id: str) -> list[tuple[str, str]]:
 def topic_buttons(turn: Turn, topic_id: str) -> list[list[Option]]:
     meta = turn.content.meta(topic_id)
     assert meta is not None
-    rows = [[Option(action_label(action, turn), action)] for action in meta.actions]
+    # "appointments" is the one action whose button name differs from the action's.
+    rows = [
+        [Option(action_label(action, turn), "ba" if action == "appointments" else action)]
+        for action in meta.actions
+    ]
     related = [
         Option(text.button, f"t:{other}")
         for other in meta.related

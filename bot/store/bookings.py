@@ -183,6 +183,13 @@ class BookingQueries:
             row = await cursor.fetchone()
         return self._appointment(row) if row else None
 
+    async def appointment_by_request(self, request_id: str) -> Appointment | None:
+        async with self._db.execute(
+            f"SELECT {COLUMNS} FROM appointments WHERE request_id = ?", (request_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return self._appointment(row) if row else None
+
     async def upcoming_for(self, user_key: str, now: datetime) -> list[Appointment]:
         async with self._db.execute(
             f"SELECT {COLUMNS} FROM appointments WHERE user_key = ? AND status = ? "

@@ -113,6 +113,7 @@ class ChatMessage:
     buttons: list[list[dict[str, Any]]] = field(default_factory=list)
     edits: int = 0
     last_change: int = 0
+    thread_id: int | None = None
 
     def button_labels(self) -> list[str]:
         return [b["text"] for row in self.buttons for b in row]
@@ -133,6 +134,7 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.left_chats: list[int] = []
+        self.topics: dict[int, dict[int, str]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -205,6 +207,12 @@ class FakeBotAPI:
     def open_private_chat(self, user: FakeUser) -> None:
         self.chats[user.id] = {"id": user.id, "type": "private", "first_name": user.first_name}
         self.messages.setdefault(user.id, {})
+
+    def open_group_chat(self, chat_id: int, title: str = "Staff", forum: bool = False) -> None:
+        self.chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+        if forum:
+            self.chats[chat_id]["is_forum"] = True
+        self.messages.setdefault(chat_id, {})
 
     def _push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
@@ -403,6 +411,11 @@ class FakeBotAPI:
         raw, plain = self._text(params)
         rows = self._check_markup(params)
         message = ChatMessage(next(self._message_ids), chat_id, True, plain, raw, rows)
+        thread = params.get("message_thread_id")
+        if thread is not None:
+            if int(thread) not in self.topics.get(chat_id, {}):
+                raise ApiError("Bad Request: message thread not found")
+            message.thread_id = int(thread)
         self._touch(message)
         self.messages[chat_id][message.message_id] = message
         return self._message_json(message)
@@ -445,6 +458,18 @@ class FakeBotAPI:
         for message_id in params["message_ids"]:
             self.messages[chat_id].pop(int(message_id), None)
         return True
+
+    async def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        return {**self.chats[chat_id], "accent_color_id": 0, "max_reaction_count": 11}
+
+    async def api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        if not self.chats[chat_id].get("is_forum"):
+            raise ApiError("Bad Request: the chat is not a forum")
+        thread_id = next(self._message_ids)
+        self.topics.setdefault(chat_id, {})[thread_id] = str(params["name"])
+        return {"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096}
 
     async def api_leaveChat(self, params: dict[str, Any]) -> bool:
         chat_id = int(params["chat_id"])

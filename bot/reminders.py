@@ -1,0 +1,86 @@
+"""Appointment reminders: stored in the database when booking, sent when due.
+
+Each round looks for due reminders of appointments still booked. A reminder is marked sent
+before it goes out, so a restart can never send it twice; if sending fails it is released for
+the next round. A cancelled or moved appointment is no longer 'booked', so its reminders are
+never due. The wording is discreet unless the person chose otherwise: a notification preview
+shows no medical word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from babel.dates import format_datetime
+
+from bot.config import localized
+from bot.conversation import Conversation, Option, Reply, escape, upper_first
+from bot.i18n import _, use_language
+from bot.store.bookings import Appointment
+
+log = logging.getLogger(__name__)
+
+ROUND_SECONDS = 30.0
+
+
+def reminder_text(conversation: Conversation, appointment: Appointment) -> Reply:
+    config = conversation.config
+    place = config.location(appointment.location)
+    local = appointment.starts_at.astimezone(config.zone)
+    when = upper_first(
+        format_datetime(
+            local, "EEEE d MMMM, HH:mm", tzinfo=config.zone, locale=appointment.language
+        )
+    )
+    address = place.address if place and place.address else (place.name if place else "")
+    if appointment.detailed and config.appointments is not None:
+        kind = config.appointments.type(appointment.type)
+        what = localized(kind.name, appointment.language, config.default_language) if kind else ""
+        first = _("Reminder: {what}, {when}.").format(what=what, when=when)
+        where = f"{place.name}, {address}" if place and place.address else address
+    else:
+        first = _("Reminder: you have an appointment {when}.").format(when=when)
+        where = address
+    lines = [
+        "🔔 " + escape(first),
+        "📍 " + escape(where),
+        escape(_("Your code:")) + f" <b>{escape(appointment.code)}</b>",
+    ]
+    options = [[Option("🗓 " + _("My appointments"), "ba")]]
+    return Reply("\n".join(lines), options)
+
+
+async def send_due_reminders(conversation: Conversation) -> int:
+    """One round; returns how many reminders went out."""
+    store, now = conversation.store, conversation.clock()
+    sent = 0
+    for reminder_id, appointment in await store.due_reminders(now):
+        profile = await store.load_profile(appointment.user_key)
+        if profile is None or not conversation.outbound.reaches(profile.channel):
+            continue
+        if not await store.claim_reminder(reminder_id, now):
+            continue  # another round or process took it
+        with use_language(conversation.catalogs, appointment.language):
+            reply = reminder_text(conversation, appointment)
+        try:
+            await conversation.outbound.to_person(profile.channel, profile.address, [reply])
+            sent += 1
+        except Exception as exc:
+            log.warning("reminder_send_failed error=%s", type(exc).__name__)
+            await store.release_reminder(reminder_id)
+    if sent:
+        log.info("reminders_sent count=%d", sent)
+    return sent
+
+
+async def run_reminders(conversation: Conversation, stop: asyncio.Event) -> None:
+    """Rounds until `stop` is set; the first round runs at once (catches up after a restart)."""
+    while not stop.is_set():
+        try:
+            await send_due_reminders(conversation)
+        except Exception:
+            log.exception("reminder_round_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), ROUND_SECONDS)

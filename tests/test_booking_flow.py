@@ -1,0 +1,184 @@
+"""Booking through Telegram: book, see, move, cancel; taken slots; replayed buttons; staff."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import FakeClock, RunningBot, TelegramPerson
+from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser
+
+STAFF_CHAT = -1001234500
+CODE = re.compile(r"\b[A-Z2-9]{3}-[A-Z2-9]{3}\b")
+
+
+@pytest.fixture
+def staff_chat(bot_api: FakeBotAPI, env: dict[str, str]) -> int:
+    bot_api.open_group_chat(STAFF_CHAT, "Team", forum=True)
+    env["TELEGRAM_STAFF_CHAT_ID"] = str(STAFF_CHAT)
+    return STAFF_CHAT
+
+
+def staff_messages(api: FakeBotAPI) -> list[ChatMessage]:
+    return api.bot_messages(STAFF_CHAT)
+
+
+async def book_rapid_test(
+    person: TelegramPerson, labels: dict[str, str]
+) -> tuple[str, ChatMessage]:
+    """Walks the whole flow; returns the booking code and the confirmation screen."""
+    types = await person.send("/menu")
+    types = await person.tap(types, labels["appointment_topic"])
+    types = await person.tap(types, labels["book"])
+    risk = await person.tap(types, labels["rapid_test"])
+    advice = await person.tap(risk, labels["recent"])
+    assert labels["pep_first"] in advice.text
+    days = await person.tap(advice, labels["continue"])
+    times = await person.tap(days, labels["first_day"])
+    confirm = await person.tap(times, "13:30")
+    booked = await person.tap(confirm, labels["confirm"])
+    code = CODE.search(booked.text)
+    assert code is not None, booked.text
+    return code.group(0), booked
+
+
+ENGLISH = {
+    "appointment_topic": "📅 Appointment",
+    "book": "Book an appointment",
+    "rapid_test": "Rapid test",
+    "recent": "Less than 3 days ago",
+    "pep_first": "PEP comes first",
+    "continue": "Continue booking",
+    "first_day": "Tue 24 Nov",
+    "confirm": "Confirm",
+}
+
+
+async def test_book_see_move_and_cancel(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int, clock: FakeClock
+) -> None:
+    ana = TelegramPerson(
+        bot_api, FakeUser(id=5550007777, first_name="Ana", username="ana_x", language_code="en")
+    )
+    async with running_bot() as runtime:
+        await ana.send("/start")
+        code, booked = await book_rapid_test(ana, ENGLISH)
+        assert "Give this code at the desk instead of your name." in booked.text
+        assert "Tuesday 24 November, 13:30" in booked.text
+        assert "Rue Desandrouin 13" in booked.text
+
+        # Staff see a pseudonymous notice in the appointments topic.
+        notice = staff_messages(bot_api)[-1]
+        assert code in notice.text and "EN" in notice.text
+        assert bot_api.topics[STAFF_CHAT][notice.thread_id] == "Rendez-vous"
+        assert "Ana" not in notice.text and "5550007777" not in notice.text
+
+        mine = await ana.send("/appointments")
+        assert code in mine.text
+        details = await ana.tap(mine, code)
+        days = await ana.tap(details, "Move")
+        times = await ana.tap(days, "Thu 26 Nov")
+        confirm = await ana.tap(times, "09:20")
+        assert f"This replaces your appointment {code}." in confirm.text
+        moved = await ana.tap(confirm, "Confirm")
+        new_code = CODE.search(moved.text)
+        assert new_code is not None and new_code.group(0) != code
+        assert "Thursday 26 November, 09:20" in moved.text
+        assert "Rendez-vous déplacé" in staff_messages(bot_api)[-1].text
+
+        upcoming = await runtime.store.upcoming_for(
+            runtime.conversation.user_key(_person(ana)), clock.now
+        )
+        assert [a.code for a in upcoming] == [new_code.group(0)]
+
+        mine = await ana.send("/appointments")
+        details = await ana.tap(mine, new_code.group(0))
+        question = await ana.tap(details, "Cancel it")
+        done = await ana.tap(question, "Yes, cancel it")
+        assert "Cancelled." in done.text
+        assert "Rendez-vous annulé" in staff_messages(bot_api)[-1].text
+        empty = await ana.send("/appointments")
+        assert "You have no appointment coming up." in empty.text
+
+
+def _person(person: TelegramPerson):  # type: ignore[no-untyped-def]
+    from bot.conversation import Person
+
+    return Person("telegram", str(person.user.id), str(person.user.id))
+
+
+async def test_a_replayed_confirmation_never_books_twice(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int, clock: FakeClock
+) -> None:
+    ana = TelegramPerson(
+        bot_api, FakeUser(id=5550007778, first_name="Ana", username=None, language_code="en")
+    )
+    async with running_bot() as runtime:
+        await ana.send("/start")
+        # Keep the confirmation screen's button data before it is tapped.
+        types = await ana.send("/menu")
+        types = await ana.tap(types, "📅 Appointment")
+        types = await ana.tap(types, "Book an appointment")
+        risk = await ana.tap(types, "Rapid test")
+        days = await ana.tap(risk, "prefer not to say")
+        times = await ana.tap(days, "Tue 24 Nov")
+        confirm = await ana.tap(times, "13:50")
+        confirm_data = confirm.button("Confirm")["callback_data"]
+        booked = await ana.tap(confirm, "Confirm")
+        code = CODE.search(booked.text)
+        assert code is not None
+    async with running_bot() as runtime:  # even after a restart
+        again, _answer = await ana.send_callback(booked, confirm_data)
+        assert "already booked" in again.text and code.group(0) in again.text
+        upcoming = await runtime.store.upcoming_for(
+            runtime.conversation.user_key(_person(ana)), clock.now
+        )
+        assert len(upcoming) == 1
+    notices = [m for m in staff_messages(bot_api) if "Nouveau rendez-vous" in m.text]
+    assert len(notices) == 1
+
+
+async def test_a_slot_taken_meanwhile_gets_fresh_options(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    first = TelegramPerson(
+        bot_api, FakeUser(id=5550008881, first_name="A", username=None, language_code="en")
+    )
+    second = TelegramPerson(
+        bot_api, FakeUser(id=5550008882, first_name="B", username=None, language_code="en")
+    )
+    screens = {}
+    async with running_bot():
+        for person in (first, second):
+            await person.send("/start")
+            menu = await person.send("/menu")
+            types = await person.tap(menu, "📅 Appointment")
+            types = await person.tap(types, "Book an appointment")
+            risk = await person.tap(types, "Rapid test")
+            days = await person.tap(risk, "More than 3 months")
+            times = await person.tap(days, "Tue 24 Nov")
+            screens[person] = await person.tap(times, "14:10")
+        booked = await first.tap(screens[first], "Confirm")
+        assert CODE.search(booked.text)
+        taken = await second.tap(screens[second], "Confirm")
+    assert "this time was just taken" in taken.text
+    assert "14:10" not in taken.button_labels()
+    assert "13:30" in taken.button_labels()
+
+
+async def test_too_late_to_change_online(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int, clock: FakeClock
+) -> None:
+    ana = TelegramPerson(
+        bot_api, FakeUser(id=5550007779, first_name="Ana", username=None, language_code="en")
+    )
+    async with running_bot():
+        await ana.send("/start")
+        code, _booked = await book_rapid_test(ana, ENGLISH)
+        clock.now += timedelta(days=1, hours=2, minutes=30)  # Tuesday 12:30, an hour before
+        mine = await ana.send("/appointments")
+        details = await ana.tap(mine, code)
+    assert "It is too late to change it here. Call us:" in details.text
+    assert "Move" not in " ".join(details.button_labels())
