@@ -56,7 +56,15 @@ async def send_due_reminders(conversation: Conversation) -> int:
     """One round; returns how many reminders went out."""
     store, now = conversation.store, conversation.clock()
     sent = 0
-    for reminder_id, appointment in await store.due_reminders(now):
+    due = await store.due_reminders(now)
+    # After downtime several reminders of one appointment may be due: the latest says it all,
+    # the earlier ones are marked without being sent.
+    latest: dict[int, tuple[int, Appointment]] = {}
+    for reminder_id, appointment in due:
+        if appointment.id in latest:
+            await store.claim_reminder(latest[appointment.id][0], now)
+        latest[appointment.id] = (reminder_id, appointment)
+    for reminder_id, appointment in latest.values():
         profile = await store.load_profile(appointment.user_key)
         if profile is None or not conversation.outbound.reaches(profile.channel):
             continue

@@ -110,3 +110,13 @@ def maria(bot_api: FakeBotAPI) -> TelegramPerson:
         bot_api,
         FakeUser(id=5550001234, first_name="Maria", username="maria_secret", language_code="fr"),
     )
+
+
+STAFF_CHAT = -1001234500  # the staff group in the tests
+
+
+@pytest.fixture
+def staff_chat(bot_api: FakeBotAPI, env: dict[str, str]) -> int:
+    bot_api.open_group_chat(STAFF_CHAT, "Team", forum=True)
+    env["TELEGRAM_STAFF_CHAT_ID"] = str(STAFF_CHAT)
+    return STAFF_CHAT

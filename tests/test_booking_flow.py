@@ -2,58 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-import pytest
-
+from tests.booking_helpers import CODE, ENGLISH, STAFF_CHAT, book_rapid_test, staff_messages
 from tests.conftest import FakeClock, RunningBot, TelegramPerson
-from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser
-
-STAFF_CHAT = -1001234500
-CODE = re.compile(r"\b[A-Z2-9]{3}-[A-Z2-9]{3}\b")
-
-
-@pytest.fixture
-def staff_chat(bot_api: FakeBotAPI, env: dict[str, str]) -> int:
-    bot_api.open_group_chat(STAFF_CHAT, "Team", forum=True)
-    env["TELEGRAM_STAFF_CHAT_ID"] = str(STAFF_CHAT)
-    return STAFF_CHAT
-
-
-def staff_messages(api: FakeBotAPI) -> list[ChatMessage]:
-    return api.bot_messages(STAFF_CHAT)
-
-
-async def book_rapid_test(
-    person: TelegramPerson, labels: dict[str, str]
-) -> tuple[str, ChatMessage]:
-    """Walks the whole flow; returns the booking code and the confirmation screen."""
-    types = await person.send("/menu")
-    types = await person.tap(types, labels["appointment_topic"])
-    types = await person.tap(types, labels["book"])
-    risk = await person.tap(types, labels["rapid_test"])
-    advice = await person.tap(risk, labels["recent"])
-    assert labels["pep_first"] in advice.text
-    days = await person.tap(advice, labels["continue"])
-    times = await person.tap(days, labels["first_day"])
-    confirm = await person.tap(times, "13:30")
-    booked = await person.tap(confirm, labels["confirm"])
-    code = CODE.search(booked.text)
-    assert code is not None, booked.text
-    return code.group(0), booked
-
-
-ENGLISH = {
-    "appointment_topic": "📅 Appointment",
-    "book": "Book an appointment",
-    "rapid_test": "Rapid test",
-    "recent": "Less than 3 days ago",
-    "pep_first": "PEP comes first",
-    "continue": "Continue booking",
-    "first_day": "Tue 24 Nov",
-    "confirm": "Confirm",
-}
+from tests.fakes.bot_api import FakeBotAPI, FakeUser
 
 
 async def test_book_see_move_and_cancel(
@@ -182,3 +135,36 @@ async def test_too_late_to_change_online(
         details = await ana.tap(mine, code)
     assert "It is too late to change it here. Call us:" in details.text
     assert "Move" not in " ".join(details.button_labels())
+
+
+async def test_booking_and_cancelling_in_french(
+    running_bot: RunningBot, maria: TelegramPerson, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    async with running_bot():
+        await maria.send("/start")
+        menu = await maria.send("/menu")
+        topic = await maria.tap(menu, "📅 Rendez-vous")
+        types = await maria.tap(topic, "Prendre rendez-vous")
+        risk = await maria.tap(types, "Test rapide")
+        assert "quand a eu lieu votre dernier risque" in risk.text
+        window = await maria.tap(risk, "Entre 3 jours et 3 mois")
+        assert "fiable 3 mois après le risque" in window.text
+        days = await maria.tap(window, "Continuer la réservation")
+        times = await maria.tap(days, "Mar. 24 nov.")
+        confirm = await maria.tap(times, "15:30")
+        assert "Mardi 24 novembre, 15:30" in confirm.text
+        asking = await maria.tap(confirm, "Ajouter un surnom")
+        assert "pas votre vrai nom" in asking.text
+        confirm = await maria.send("Rose")
+        assert "Surnom : Rose" in confirm.text
+        booked = await maria.tap(confirm, "Confirmer")
+        assert "Donnez ce code à l'accueil à la place de votre nom." in booked.text
+        code = CODE.search(booked.text)
+        assert code is not None
+        notice = staff_messages(bot_api)[-1]
+        assert "Surnom : Rose" in notice.text and "Maria" not in notice.text
+        mine = await maria.send("/appointments")
+        details = await maria.tap(mine, code.group(0))
+        question = await maria.tap(details, "L'annuler")
+        done = await maria.tap(question, "Oui, l'annuler")
+    assert "Annulé." in done.text
