@@ -123,6 +123,16 @@ async def export_agenda(settings: Settings, first: str | None, days: int, form: 
     return 0
 
 
+async def print_counts(settings: Settings) -> int:
+    """The anonymous counters for the annual report: no key, no code, just numbers."""
+    async with open_runtime(settings) as runtime:
+        rows = await runtime.store.counts()
+    print("month    type                 location             event      count")
+    for month, kind, location, event, count in rows:
+        print(f"{month}  {kind:<20} {location:<20} {event:<10} {count:>5}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     agenda_parser.add_argument("--from", dest="first", help="first day, e.g. 2026-11-24 (today)")
     agenda_parser.add_argument("--days", type=int, default=1, help="how many days (1)")
     agenda_parser.add_argument("--format", choices=["text", "ics"], default="text")
+    sub.add_parser("stats", help="appointments booked, moved, cancelled, done, missed per month")
     args = parser.parse_args(argv)
 
     setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
@@ -155,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(chat(settings, args.lang))
         elif args.command == "content":
             return asyncio.run(content_check(settings))
+        elif args.command == "stats":
+            return asyncio.run(print_counts(settings))
         elif args.command == "agenda":
             return asyncio.run(export_agenda(settings, args.first, args.days, args.format))
         elif args.command == "match":

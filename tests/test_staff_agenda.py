@@ -92,3 +92,16 @@ async def test_agenda_and_marks_in_the_staff_chat(
         check=True,
     ).stdout
     assert f"13:30 · {code} · EN ✓" in text and "<b>" not in text
+
+    stats = subprocess.run(
+        [sys.executable, "-m", "bot", "stats"],
+        env={**env, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout.splitlines()
+    rows = [line.split() for line in stats[1:]]
+    assert ["2026-11", "rapid_test", "charleroi", "booked", "1"] in rows
+    assert ["2026-11", "rapid_test", "charleroi", "done", "1"] in rows
+    assert code not in "\n".join(stats)
