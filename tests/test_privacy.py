@@ -39,6 +39,18 @@ async def test_database_and_logs_hold_no_identifier(
             page = await maria.tap(topic, "En savoir plus")
             await maria.tap(page, "Suivant")
             await maria.send("la capote a craqué hier soir")
+            # A booking with a nickname: the nickname is sealed, the code stands for the person.
+            menu = await maria.send("/menu")
+            topic = await maria.tap(menu, "📅 Rendez-vous")
+            types = await maria.tap(topic, "Prendre rendez-vous")
+            risk = await maria.tap(types, "Test rapide")
+            days = await maria.tap(risk, "Je préfère ne pas le dire")
+            times = await maria.tap(days, "Mar. 24 nov.")
+            confirm = await maria.tap(times, "13:30")
+            await maria.tap(confirm, "Ajouter un surnom")
+            confirm = await maria.send("Rosalinda")
+            booked = await maria.tap(confirm, "Confirmer")
+            assert "Donnez ce code" in booked.text
             await maria.send("/language nl")
             before = bot_api.activity(maria.user.id)
             tag = runtime.keys.button_tag("explode")
@@ -51,7 +63,7 @@ async def test_database_and_logs_hold_no_identifier(
     logs = stderr.getvalue()
     assert "update_failed error=RuntimeError" in logs
     assert "a bug inside a handler" in logs, "tracebacks are kept, minus identifiers"
-    secrets = [str(maria.user.id), "maria_secret", "Maria", "capote", bot_api.token]
+    secrets = [str(maria.user.id), "maria_secret", "Maria", "capote", "Rosalinda", bot_api.token]
     for secret in secrets:
         assert secret not in logs, f"{secret!r} leaked into the logs"
 
