@@ -194,3 +194,20 @@ async def test_an_urgent_answer_naming_a_missing_page(org: Path) -> None:
     assert await problems(org) == [
         f"{topics}: urgent.exposure.pages: pep has no page 9 (it has 4, counted from 0)"
     ]
+
+
+async def test_booking_schedule_mistakes(org: Path) -> None:
+    def unknown_type(d: dict) -> None:  # type: ignore[type-arg]
+        d["appointments"]["schedules"][0]["type"] = "massage"
+
+    edit_yaml(org / "config.yaml", unknown_type)
+    assert "schedule: unknown appointment type 'massage'" in (await problems(org))[0]
+    shutil.copy(ROOT / "config.example.yaml", org / "config.yaml")
+
+    def no_anchor(d: dict) -> None:  # type: ignore[type-arg]
+        del d["appointments"]["schedules"][3]["anchor"]
+
+    edit_yaml(org / "config.yaml", no_anchor)
+    found = (await problems(org))[0]
+    assert "appointments.schedules.3" in found
+    assert "a rule every N weeks needs every_weeks, anchor and hours" in found
