@@ -168,14 +168,20 @@ async def choose_location(turn: Turn, args: list[str]) -> list[Reply]:
     return [await day_choice(turn, kind, place)]
 
 
-async def free_slots(turn: Turn, kind: AppointmentType, place: Location, day: date) -> list[Slot]:
+async def free_slots(
+    turn: Turn, kind: AppointmentType, place: Location, first: date, last: date | None = None
+) -> list[Slot]:
+    """Free slots from `first` to `last` (one day by default), with one database query."""
     rules = _rules(turn)
     earliest, last_day = bookable_window(rules, turn.now, turn.zone)
-    if day > last_day:
-        return []
-    slots = [
-        s for s in slots_on(rules, kind.id, place.id, day, turn.zone) if s.starts_at >= earliest
-    ]
+    end = min(last or first, last_day)
+    slots: list[Slot] = []
+    day = first
+    while day <= end:
+        slots += [
+            s for s in slots_on(rules, kind.id, place.id, day, turn.zone) if s.starts_at >= earliest
+        ]
+        day += timedelta(days=1)
     if not slots:
         return []
     counts = await turn.store.booked_counts(
@@ -185,15 +191,15 @@ async def free_slots(turn: Turn, kind: AppointmentType, place: Location, day: da
 
 
 async def _days_with_room(turn: Turn, kind: AppointmentType, place: Location) -> list[date]:
-    rules = _rules(turn)
-    _earliest, last_day = bookable_window(rules, turn.now, turn.zone)
-    day = turn.now.astimezone(turn.zone).date()
-    days: list[date] = []
-    while day <= last_day and len(days) < MAX_DAYS_SHOWN:
-        if await free_slots(turn, kind, place, day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    _earliest, last_day = bookable_window(_rules(turn), turn.now, turn.zone)
+    today = turn.now.astimezone(turn.zone).date()
+    days = sorted(
+        {
+            s.starts_at.astimezone(turn.zone).date()
+            for s in await free_slots(turn, kind, place, today, last_day)
+        }
+    )
+    return days[:MAX_DAYS_SHOWN]
 
 
 async def day_choice(
@@ -223,12 +229,17 @@ async def day_choice(
     return Reply("\n\n".join(lines), rows, replace=turn.event.action is not None)
 
 
-async def choose_day(turn: Turn, args: list[str]) -> list[Reply]:
+def _kind_place_and(turn: Turn, args: list[str]) -> tuple[AppointmentType, Location, str]:
+    """Button arguments `type:location:value`, checked against the config."""
     if len(args) != 3:
         raise StaleAction
-    kind, place = _type(turn, args[0]), _location(turn, args[1])
+    return _type(turn, args[0]), _location(turn, args[1]), args[2]
+
+
+async def choose_day(turn: Turn, args: list[str]) -> list[Reply]:
+    kind, place, value = _kind_place_and(turn, args)
     try:
-        day = datetime.strptime(args[2], "%Y%m%d").date()
+        day = datetime.strptime(value, "%Y%m%d").date()
     except ValueError as exc:
         raise StaleAction from exc
     _state(turn).setdefault("token", secrets.token_hex(6))
@@ -260,17 +271,15 @@ async def time_choice(
 
 
 async def choose_time(turn: Turn, args: list[str]) -> list[Reply]:
-    if len(args) != 3:
-        raise StaleAction
-    kind, place = _type(turn, args[0]), _location(turn, args[1])
+    kind, place, value = _kind_place_and(turn, args)
     try:
-        starts_at = Slot.parse_key(args[2])
+        starts_at = Slot.parse_key(value)
     except ValueError as exc:
         raise StaleAction from exc
     booking = _state(turn)
     if booking.get("type") != kind.id:
         raise StaleAction
-    booking.update(location=place.id, start=args[2])
+    booking.update(location=place.id, start=value)
     booking.setdefault("token", secrets.token_hex(6))
     booking.setdefault("reminders", True)
     return [confirmation(turn, kind, place, starts_at)]
