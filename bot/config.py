@@ -281,6 +281,11 @@ class Organisation(Strict):
 
 class Staff(Strict):
     telegram_chat_id: int | None = None
+    # When the team answers conversations; outside these hours the person gets the next
+    # opening time and the emergency numbers at once.
+    hours: Hours = Field(default_factory=Hours)
+    # A person who talks again within this time finds the same conversation (and topic).
+    reopen_hours: Annotated[int, Field(ge=0, le=24 * 30)] = 72
 
 
 class Config(Strict):

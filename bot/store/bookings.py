@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.store.crypto import Keys
+from bot.store.base import Rollback, StoreBase
 
 ACTIVE = "booked"
 
@@ -53,15 +48,7 @@ COLUMNS = (
 )
 
 
-class Rollback(Exception):
-    """Raised inside `transaction()` to undo it without an error."""
-
-
-class BookingQueries:
-    _db: aiosqlite.Connection
-    _keys: Keys
-    write_lock: asyncio.Lock
-
+class BookingQueries(StoreBase):
     def _appointment(self, row: sqlite3.Row | tuple[Any, ...]) -> Appointment:
         ident, code, user_key, kind, location, starts, language, sealed, status, rem, det = row
         return Appointment(
@@ -87,22 +74,6 @@ class BookingQueries:
             (kind, location, ACTIVE, iso(start), iso(end)),
         ) as cursor:
             return {from_iso(row[0]): int(row[1]) async for row in cursor}
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """One write transaction at a time (BEGIN IMMEDIATE also holds off other processes).
-        Raise `Rollback` inside to undo quietly."""
-        async with self.write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except Rollback:
-                await self._db.execute("ROLLBACK")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            else:
-                await self._db.execute("COMMIT")
 
     async def book(
         self,

@@ -15,6 +15,7 @@ import aiosqlite
 from bot.store.bookings import BookingQueries
 from bot.store.crypto import Keys
 from bot.store.migrations import MIGRATIONS
+from bot.store.tickets import TicketQueries
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,13 @@ class Profile:
     is_new: bool = False
 
 
-class Store(BookingQueries):
+class Store(BookingQueries, TicketQueries):
     def __init__(self, db: aiosqlite.Connection, keys: Keys) -> None:
         self._db = db
         self._keys = keys
         # One connection is shared by every task: transactions must not interleave.
         self.write_lock = asyncio.Lock()
+        self.outbox_changed = asyncio.Event()
 
     @classmethod
     async def open(cls, path: Path, keys: Keys) -> Store:

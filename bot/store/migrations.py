@@ -60,4 +60,43 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     ) STRICT;
     """,
+    # 3: talking to a person. A ticket links a pseudonym ("Iris-42") to a person's key; the
+    # outbox holds what still has to be relayed (sealed references to messages, never their
+    # text), deleted once delivered; `delivered` keeps keyed hashes of relayed messages so a
+    # message seen again after a crash is not relayed twice; `staff_messages` maps messages in
+    # the staff chat to their ticket for reply threading.
+    """
+    CREATE TABLE tickets (
+        id            INTEGER PRIMARY KEY,
+        user_key      TEXT NOT NULL,
+        pseudonym     TEXT NOT NULL,
+        language      TEXT NOT NULL,
+        subject       TEXT,
+        status        TEXT NOT NULL DEFAULT 'open',
+        thread_id     INTEGER,
+        opened_at     TEXT NOT NULL,
+        closed_at     TEXT,
+        waiting_since TEXT,
+        rating        INTEGER
+    ) STRICT;
+    CREATE INDEX tickets_by_person ON tickets (user_key, status);
+    CREATE INDEX tickets_by_thread ON tickets (thread_id);
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY,
+        ticket_id  INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        direction  TEXT NOT NULL,
+        payload    BLOB NOT NULL,
+        source     TEXT NOT NULL UNIQUE,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE delivered (
+        source    TEXT PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE TABLE staff_messages (
+        message_id INTEGER PRIMARY KEY,
+        ticket_id  INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE
+    ) STRICT;
+    """,
 ]

@@ -1,0 +1,249 @@
+"""Conversations with the team (tickets) and the persistent outbox that relays them."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.store.base import StoreBase
+from bot.store.bookings import from_iso, iso
+
+# Neutral first names: a pseudonym staff can say aloud, that tells nothing about the person.
+PSEUDONYM_NAMES = (
+    "Iris", "Lila", "Nora", "Alma", "Rosa", "Luna", "Mira", "Ada", "Ivy", "Maya", "Zoe", "Lea",
+    "Ana", "Eva", "Nina", "Sara", "Vera", "Yara", "Jade", "Lou", "Noa", "Sol", "Tom", "Leo",
+    "Max", "Sam", "Alex", "Robin", "Kim", "Eli",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    user_key: str
+    pseudonym: str
+    language: str
+    subject: str | None
+    status: str
+    thread_id: int | None
+    opened_at: datetime
+    closed_at: datetime | None
+    waiting_since: datetime | None
+    rating: int | None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    ticket_id: int
+    direction: str  # "to_staff" or "to_person"
+    payload: dict[str, Any]
+    source: str
+    attempts: int
+
+
+TICKET_COLUMNS = (
+    "id, user_key, pseudonym, language, subject, status, thread_id, opened_at, closed_at, "
+    "waiting_since, rating"
+)
+
+
+def _ticket(row: sqlite3.Row | tuple[Any, ...]) -> Ticket:
+    (
+        ident,
+        user_key,
+        pseudonym,
+        language,
+        subject,
+        status,
+        thread,
+        opened,
+        closed,
+        waiting,
+        rating,
+    ) = row
+    return Ticket(
+        ident, user_key, pseudonym, language, subject, status, thread, from_iso(opened),
+        from_iso(closed) if closed else None, from_iso(waiting) if waiting else None, rating,
+    )  # fmt: skip
+
+
+class TicketQueries(StoreBase):
+    async def _one_ticket(self, where: str, args: tuple[Any, ...]) -> Ticket | None:
+        async with self._db.execute(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {where}", args
+        ) as c:
+            row = await c.fetchone()
+        return _ticket(row) if row else None
+
+    async def ticket(self, ticket_id: int) -> Ticket | None:
+        return await self._one_ticket("id = ?", (ticket_id,))
+
+    async def ticket_by_thread(self, thread_id: int) -> Ticket | None:
+        return await self._one_ticket("thread_id = ? ORDER BY id DESC LIMIT 1", (thread_id,))
+
+    async def ticket_by_staff_message(self, message_id: int) -> Ticket | None:
+        return await self._one_ticket(
+            "id = (SELECT ticket_id FROM staff_messages WHERE message_id = ?)", (message_id,)
+        )
+
+    async def latest_ticket_for(self, user_key: str) -> Ticket | None:
+        return await self._one_ticket("user_key = ? ORDER BY id DESC LIMIT 1", (user_key,))
+
+    async def open_tickets(self) -> list[Ticket]:
+        async with self._db.execute(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE status = 'open' ORDER BY opened_at"
+        ) as cursor:
+            return [_ticket(row) async for row in cursor]
+
+    async def open_ticket(
+        self, user_key: str, language: str, subject: str | None, now: datetime, reopen_hours: int
+    ) -> Ticket:
+        """The person's open conversation; a recently closed one reopened; or a new one."""
+        async with self.transaction():
+            latest = await self.latest_ticket_for(user_key)
+            recent = latest is not None and (
+                latest.status == "open"
+                or (latest.closed_at and now - latest.closed_at <= timedelta(hours=reopen_hours))
+            )
+            if latest is not None and recent:
+                await self._db.execute(
+                    "UPDATE tickets SET status = 'open', closed_at = NULL, language = ? "
+                    "WHERE id = ?",
+                    (language, latest.id),
+                )
+                ticket_id = latest.id
+            else:
+                taken = {t.pseudonym for t in await self.open_tickets()}
+                pseudonym = next(
+                    name
+                    for name in (
+                        f"{secrets.choice(PSEUDONYM_NAMES)}-{secrets.randbelow(90) + 10}"
+                        for _ in range(1000)
+                    )
+                    if name not in taken
+                )
+                cursor = await self._db.execute(
+                    "INSERT INTO tickets (user_key, pseudonym, language, subject, opened_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (user_key, pseudonym, language, subject, iso(now)),
+                )
+                ticket_id = int(cursor.lastrowid or 0)
+        found = await self.ticket(ticket_id)
+        assert found is not None
+        return found
+
+    async def set_thread(self, ticket_id: int, thread_id: int | None) -> None:
+        async with self.write_lock:
+            await self._db.execute(
+                "UPDATE tickets SET thread_id = ? WHERE id = ?", (thread_id, ticket_id)
+            )
+
+    async def close_ticket(self, ticket_id: int, now: datetime) -> Ticket | None:
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "UPDATE tickets SET status = 'closed', closed_at = ?, waiting_since = NULL "
+                "WHERE id = ? AND status = 'open'",
+                (iso(now), ticket_id),
+            )
+        return await self.ticket(ticket_id) if cursor.rowcount == 1 else None
+
+    async def rate_ticket(self, ticket_id: int, user_key: str, rating: int) -> bool:
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "UPDATE tickets SET rating = ? WHERE id = ? AND user_key = ?",
+                (rating, ticket_id, user_key),
+            )
+        return cursor.rowcount == 1
+
+    async def remember_staff_message(self, message_id: int, ticket_id: int) -> None:
+        async with self.write_lock:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO staff_messages (message_id, ticket_id) VALUES (?, ?)",
+                (message_id, ticket_id),
+            )
+
+    # --- outbox --------------------------------------------------------------------------------
+    async def enqueue(
+        self, ticket_id: int, direction: str, payload: dict[str, Any], source: str, now: datetime
+    ) -> bool:
+        """Record a message to relay; False when this source was queued or relayed before."""
+        sealed = self._keys.seal(json.dumps(payload), source)
+        async with self.transaction():
+            async with self._db.execute("SELECT 1 FROM delivered WHERE source = ?", (source,)) as c:
+                if await c.fetchone() is not None:
+                    return False
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO outbox (ticket_id, direction, payload, source, not_before) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (ticket_id, direction, sealed, source, iso(now)),
+            )
+            if direction == "to_staff":
+                await self._db.execute(
+                    "UPDATE tickets SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
+                    (iso(now), ticket_id),
+                )
+            else:
+                await self._db.execute(
+                    "UPDATE tickets SET waiting_since = NULL WHERE id = ?", (ticket_id,)
+                )
+        self.outbox_changed.set()
+        return cursor.rowcount == 1
+
+    async def tickets_with_pending(self, now: datetime) -> list[int]:
+        async with self._db.execute(
+            "SELECT DISTINCT ticket_id FROM outbox WHERE not_before <= ? ORDER BY ticket_id",
+            (iso(now),),
+        ) as cursor:
+            return [int(row[0]) async for row in cursor]
+
+    async def next_in_outbox(self, ticket_id: int) -> OutboxItem | None:
+        """The oldest item of one conversation: items are relayed in order per conversation."""
+        async with self._db.execute(
+            "SELECT id, ticket_id, direction, payload, source, attempts, not_before FROM outbox "
+            "WHERE ticket_id = ? ORDER BY id LIMIT 1",
+            (ticket_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        ident, ticket, direction, sealed, source, attempts, _not_before = row
+        payload = json.loads(self._keys.unseal(sealed, source))
+        return OutboxItem(ident, ticket, direction, payload, source, attempts)
+
+    async def outbox_wait(self, ticket_id: int) -> datetime | None:
+        async with self._db.execute(
+            "SELECT not_before FROM outbox WHERE ticket_id = ? ORDER BY id LIMIT 1", (ticket_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return from_iso(row[0]) if row else None
+
+    async def delivered(self, item: OutboxItem) -> None:
+        """Delete the item (its sealed reference goes with it) and remember its source."""
+        async with self.transaction():
+            await self._db.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+            await self._db.execute(
+                "INSERT OR IGNORE INTO delivered (source, ticket_id) VALUES (?, ?)",
+                (item.source, item.ticket_id),
+            )
+
+    async def postpone(self, item: OutboxItem, until: datetime) -> None:
+        async with self.write_lock:
+            await self._db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?",
+                (iso(until), item.id),
+            )
+
+    async def outbox_size(self) -> int:
+        async with self._db.execute("SELECT COUNT(*) FROM outbox") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def pending_sources(self) -> AsyncIterator[str]:  # for tests and diagnostics
+        async with self._db.execute("SELECT source FROM outbox ORDER BY id") as cursor:
+            async for row in cursor:
+                yield str(row[0])
