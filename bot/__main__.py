@@ -21,6 +21,7 @@ from bot.evaluation import evaluate, load_questions
 from bot.handlers.staff import parse_day
 from bot.i18n import use_language
 from bot.logs import setup_logging
+from bot.relay import Relay
 from bot.reminders import run_reminders
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
@@ -39,12 +40,14 @@ async def serve(settings: Settings) -> None:
             await _terminal(runtime, None)
             return
         staff_chat = settings.staff_chat_id or runtime.conversation.config.staff.telegram_chat_id
+        relay = Relay(runtime.conversation)
         telegram = TelegramChannel(
             runtime.conversation,
             runtime.keys,
             settings.telegram_token,
             settings.telegram_api_url,
             staff_chat,
+            relay,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -52,11 +55,12 @@ async def serve(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         await telegram.start()
         reminders = asyncio.create_task(run_reminders(runtime.conversation, stop))
+        relaying = asyncio.create_task(relay.run(stop))
         try:
             await stop.wait()
         finally:
             log.info("shutting_down")
-            await reminders
+            await asyncio.gather(reminders, relaying)
             await telegram.stop()
 
 

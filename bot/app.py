@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.config import Config
 from bot.content import Content
 from bot.conversation import Clock, Conversation
-from bot.handlers import ask, booking, contact, menu, places, topics
+from bot.handlers import ask, booking, menu, places, talk, topics
 from bot.i18n import N_, Catalogs
 from bot.matching import Matcher
 from bot.store import Keys, Store
@@ -32,6 +32,7 @@ def build_conversation(
     conversation.command("menu", menu.show_menu, N_("the list of topics"))
     conversation.command("language", menu.choose_language, N_("change the language"))
     conversation.command("appointments", booking.my_appointments, N_("my appointments"))
+    conversation.command("talk", talk.offer_talk, N_("talk to a person"))
     conversation.command("help", menu.show_help, N_("how to use this bot"))
     # Buttons and numbered choices.
     conversation.action("menu", menu.show_menu)
@@ -57,8 +58,11 @@ def build_conversation(
     conversation.action("ac", booking.ask_cancel)
     conversation.action("ax", booking.cancel)
     conversation.action("mv", booking.move)
-    conversation.action("talk", contact.show_team_contacts)
+    conversation.action("talk", talk.offer_talk)
+    conversation.action("tk", talk.conversation_action)
+    conversation.action("rate", talk.rate)
     conversation.on_awaited_text("nickname", booking.typed_nickname)
+    conversation.on_awaited_text(talk.AWAITING, talk.relay_from_person)
     conversation.on_text(ask.answer_typed_question)
     conversation.on_stale(menu.unknown_button)
     return conversation

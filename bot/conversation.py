@@ -51,6 +51,9 @@ class Event:
     action: str | None = None
     command: str | None = None
     args: str = ""
+    # The platform's reference to the message (Telegram: its message id), so it can be
+    # relayed by copying rather than by storing its text; None where there is no such thing.
+    message_ref: str | None = None
     # A button whose data the bot did not issue: forged, or from an older version.
     unknown_button: bool = False
 
@@ -256,8 +259,9 @@ class Conversation:
             replies = await self._route(turn)
             # Remember the actions offered last, so a typed number can choose one on channels
             # without buttons (the terminal, Signal).
-            offered = [o.action for row in replies[-1].options for o in row if o.action]
-            profile.state["offered"] = offered
+            if replies:
+                offered = [o.action for row in replies[-1].options for o in row if o.action]
+                profile.state["offered"] = offered
         await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
         for notice in turn.staff_notices:
             try:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.channels.telegram import TelegramChannel
+from bot.relay import Relay
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
 from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser
@@ -62,17 +64,26 @@ def running_bot(env: dict[str, str], clock: FakeClock) -> RunningBot:
     async def start() -> AsyncIterator[Runtime]:
         settings = load_settings(env)
         async with open_runtime(settings, clock) as runtime:
+            relay = Relay(runtime.conversation)
             channel = TelegramChannel(
                 runtime.conversation,
                 runtime.keys,
                 env["TELEGRAM_BOT_TOKEN"],
                 env["TELEGRAM_API_URL"],
                 settings.staff_chat_id,
+                relay,
+                # The fake server has no flood limit; the real 20 a minute would make the
+                # burst test last minutes. The limiter itself is python-telegram-bot's.
+                group_messages_per_minute=6000,
             )
             await channel.start(poll_timeout=1)
+            stop = asyncio.Event()
+            relaying = asyncio.create_task(relay.run(stop))
             try:
                 yield runtime
             finally:
+                stop.set()
+                await relaying
                 await channel.stop()
 
     return start

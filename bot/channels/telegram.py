@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -18,10 +20,11 @@ from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,15 +35,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Conversation, Event, Option, Person, Reply
-from bot.handlers.staff import staff_command
+from bot.conversation import Conversation, Event, Option, Person, Reply, escape
+from bot.handlers.staff import close_conversation, relay_from_staff, send_topic, staff_command
 from bot.i18n import _, use_language
+from bot.relay import Relay, RetryLater, Undeliverable
 from bot.store import Keys
+from bot.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class ButtonCodec:
@@ -80,8 +89,12 @@ class TelegramChannel:
         token: str,
         api_url: str,
         staff_chat_id: int | None = None,
+        relay: Relay | None = None,
+        group_messages_per_minute: int = 20,
     ) -> None:
         self.conversation = conversation
+        self.relay = relay
+        self._staff_is_forum = False
         self.buttons = ButtonCodec(keys)
         self.staff_chat_id = staff_chat_id
         self._staff_thread: int | None = None
@@ -90,7 +103,12 @@ class TelegramChannel:
             .token(token)
             .base_url(f"{api_url}/bot")
             .base_file_url(f"{api_url}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Telegram's limits: about 30 messages a second overall, 20 a minute per group.
+            .rate_limiter(
+                AIORateLimiter(
+                    max_retries=3, group_max_rate=group_messages_per_minute, group_time_period=60
+                )
+            )
             .build()
         )
         app = self.application
@@ -109,6 +127,10 @@ class TelegramChannel:
         if self.staff_chat_id is not None:
             self._staff_thread = await self._bookings_thread()
             outbound.register_staff(self._send_to_staff)
+            if self.relay is not None:
+                self.relay.deliver_to_staff_with(self._relay_to_staff)
+        if self.relay is not None:
+            self.relay.deliver_to_people_with("telegram", self._relay_to_person)
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
@@ -134,6 +156,7 @@ class TelegramChannel:
         except TelegramError as exc:
             log.warning("staff_chat_unreachable error=%s", type(exc).__name__)
             return None
+        self._staff_is_forum = bool(chat.is_forum)
         if not chat.is_forum:
             return None
         store = self.conversation.store
@@ -165,6 +188,155 @@ class TelegramChannel:
                 reply_markup=self._keyboard(reply.options),
                 link_preview_options=NO_PREVIEW,
             )
+
+    async def _ticket_of(self, message: Message) -> Ticket | None:
+        """The conversation a staff message belongs to: its topic, or the message it answers."""
+        store = self.conversation.store
+        if self._staff_is_forum and message.is_topic_message and message.message_thread_id:
+            found = await store.ticket_by_thread(message.message_thread_id)
+            if found is not None:
+                return found
+        replied = message.reply_to_message
+        if replied is not None and not replied.forum_topic_created:
+            return await store.ticket_by_staff_message(replied.message_id)
+        return None
+
+    async def _close_topic(self, ticket: Ticket) -> None:
+        if self._staff_is_forum and ticket.thread_id and self.staff_chat_id is not None:
+            with contextlib.suppress(TelegramError):
+                await self.application.bot.close_forum_topic(self.staff_chat_id, ticket.thread_id)
+
+    async def _ticket_thread(self, ticket: Ticket) -> int | None:
+        """One topic per conversation, named with pseudonym, language and subject."""
+        if not self._staff_is_forum:
+            return None
+        assert self.staff_chat_id is not None
+        bot, store = self.application.bot, self.conversation.store
+        if ticket.thread_id is not None:
+            return ticket.thread_id
+        subject = self._subject_title(ticket)
+        name = f"{ticket.pseudonym} · {ticket.language.upper()}" + (
+            f" · {subject}" if subject else ""
+        )
+        topic = await bot.create_forum_topic(self.staff_chat_id, name[:128])
+        await store.set_thread(ticket.id, topic.message_thread_id)
+        summary = await bot.send_message(
+            self.staff_chat_id,
+            self._summary(ticket),
+            parse_mode=ParseMode.HTML,
+            message_thread_id=topic.message_thread_id,
+        )
+        await store.remember_staff_message(summary.message_id, ticket.id)
+        return topic.message_thread_id
+
+    def _subject_title(self, ticket: Ticket) -> str | None:
+        if not ticket.subject:
+            return None
+        lang = self.conversation.config.default_language
+        text = self.conversation.content.topic(lang, ticket.subject)
+        return text.button if text else ticket.subject
+
+    def _summary(self, ticket: Ticket) -> str:
+        config = self.conversation.config
+        with use_language(self.conversation.catalogs, config.default_language):
+            subject = self._subject_title(ticket) or _("the menu")
+            lines = [
+                "💬 <b>"
+                + escape(_("New conversation with {pseudonym}").format(pseudonym=ticket.pseudonym))
+                + "</b>",
+                escape(_("Language: {name}.").format(name=ticket.language.upper())),
+                escape(_("Came from: {subject}").format(subject=subject)),
+                escape(_("Write here to answer: the person sees the bot, never you.")),
+                escape(_("/close to close the conversation.")),
+                escape(_("/send TOPIC sends a page in their language, for example /send pep.")),
+            ]
+        return "\n".join(lines)
+
+    async def _relay_to_staff(self, ticket: Ticket, payload: dict[str, Any]) -> None:
+        assert self.staff_chat_id is not None
+        bot, store, staff = self.application.bot, self.conversation.store, self.staff_chat_id
+        try:
+            thread = await self._ticket_thread(ticket)
+            if thread is not None and ticket.status == "open":
+                with contextlib.suppress(BadRequest):  # reopened conversation: reopen its topic
+                    await bot.reopen_forum_topic(staff, thread)
+            kind = payload.get("kind")
+            if kind == "ended":
+                with use_language(
+                    self.conversation.catalogs, self.conversation.config.default_language
+                ):
+                    text = "✖ " + _("{pseudonym} ended the conversation.").format(
+                        pseudonym=ticket.pseudonym
+                    )
+                sent = await bot.send_message(
+                    staff, escape(text), parse_mode=ParseMode.HTML, message_thread_id=thread
+                )
+                await store.remember_staff_message(sent.message_id, ticket.id)
+                await self._close_topic(ticket)
+                return
+            header_id = None
+            if thread is None:
+                # A group without topics: each message comes after a line naming the
+                # pseudonym, and a staff reply to either reaches the person.
+                header = await bot.send_message(
+                    staff,
+                    f"💬 <b>{escape(ticket.pseudonym)}</b> · {ticket.language.upper()}",
+                    parse_mode=ParseMode.HTML,
+                )
+                header_id = header.message_id
+                await store.remember_staff_message(header_id, ticket.id)
+            if kind == "copy":
+                copied = await bot.copy_message(
+                    staff,
+                    from_chat_id=int(payload["chat"]),
+                    message_id=int(payload["message_id"]),
+                    message_thread_id=thread,
+                    reply_parameters=ReplyParameters(header_id) if header_id else None,
+                )
+                await store.remember_staff_message(copied.message_id, ticket.id)
+            else:
+                sent = await bot.send_message(
+                    staff,
+                    escape(str(payload.get("text", ""))),
+                    message_thread_id=thread,
+                    parse_mode=ParseMode.HTML,
+                )
+                await store.remember_staff_message(sent.message_id, ticket.id)
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after)) from exc
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise Undeliverable(type(exc).__name__) from exc
+            raise RetryLater(5) from exc
+        except Forbidden as exc:
+            raise RetryLater(60) from exc  # the bot was removed from the staff group
+
+    async def _relay_to_person(self, ticket: Ticket, address: str, payload: dict[str, Any]) -> None:
+        bot = self.application.bot
+        try:
+            if payload.get("kind") == "copy":
+                assert self.staff_chat_id is not None
+                await bot.copy_message(int(address), self.staff_chat_id, int(payload["message_id"]))
+            else:
+                rows = [
+                    [Option(label, action) for label, action in row]
+                    for row in payload.get("options", [])
+                ]
+                await bot.send_message(
+                    int(address),
+                    str(payload["text"]),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=self._keyboard(rows),
+                    link_preview_options=NO_PREVIEW,
+                )
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after)) from exc
+        except Forbidden as exc:
+            raise Undeliverable("blocked") from exc
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise Undeliverable(type(exc).__name__) from exc
+            raise RetryLater(5) from exc
 
     async def _register_commands(self) -> None:
         scope = BotCommandScopeAllPrivateChats()
@@ -200,8 +372,11 @@ class TelegramChannel:
         if command is not None:
             event = Event(person, command=command[0], args=command[1])
         else:
-            # Photos, voice messages and the like come through as empty text for now.
-            event = Event(person, text=text)
+            # Photos, voice messages and stickers come as their caption or empty text; the
+            # message id lets a conversation with the team copy them without storing them.
+            event = Event(
+                person, text=text or message.caption or "", message_ref=str(message.message_id)
+            )
         replies = await self.conversation.handle(event)
         await self._deliver(int(person.address), replies, None)
 
@@ -242,10 +417,29 @@ class TelegramChannel:
         if chat.id != self.staff_chat_id:
             await self._leave(chat.id)
             return
-        command = parse_command(message.text or "") if message is not None else None
-        if command is None or message is None:
+        if message is None:
             return
-        answer = await staff_command(self.conversation, command[0], command[1])
+        command = parse_command(message.text or "")
+        ticket = await self._ticket_of(message)
+        answer: str | None = None
+        if command is not None and command[0] in {"close", "send"}:
+            if ticket is None:
+                with use_language(
+                    self.conversation.catalogs, self.conversation.config.default_language
+                ):
+                    answer = _(
+                        "Use this in a conversation's topic, or as a reply to one of its messages."
+                    )
+            elif command[0] == "close":
+                answer = await close_conversation(self.conversation, ticket)
+                await self._close_topic(ticket)
+            else:
+                answer = await send_topic(self.conversation, ticket, command[1].strip().lower())
+        elif command is not None:
+            answer = await staff_command(self.conversation, command[0], command[1])
+        elif ticket is not None:
+            # Staff simply write in the topic (or reply): the person gets a copy from the bot.
+            await relay_from_staff(self.conversation, ticket, message.message_id)
         if answer is not None:
             await message.reply_text(
                 answer, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW

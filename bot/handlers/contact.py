@@ -1,7 +1,4 @@
-"""How to reach the team: the places' numbers and hours, with the emergency numbers.
-
-This is what `book` and `talk` show until booking and the staff relay are built on top.
-"""
+"""How to book by phone, for an organisation that has not configured online booking."""
 
 from __future__ import annotations
 
@@ -19,14 +16,4 @@ async def show_booking_contacts(turn: Turn, args: list[str]) -> list[Reply]:
         "You do not need to give your name."
     )
     text = "\n\n".join([escape(intro), *(location_summary(turn, p) for p in places)])
-    return [Reply(text, [menu_row()], replace=turn.event.action is not None)]
-
-
-async def show_team_contacts(turn: Turn, args: list[str]) -> list[Reply]:
-    offices = [p for p in turn.config.locations if p.kind == "office"]
-    intro = _("To talk to someone from the team, call or text us:")
-    emergency = _("In an emergency, call 112 (ambulance) or 101 (police).")
-    text = "\n\n".join(
-        [escape(intro), *(location_summary(turn, p) for p in offices), escape(emergency)]
-    )
     return [Reply(text, [menu_row()], replace=turn.event.action is not None)]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from bot.agenda import agenda_text, period
 from bot.booking import normalise_code
-from bot.conversation import Conversation, escape
+from bot.conversation import Conversation, Reply, escape, render_markup
+from bot.handlers.talk import rating_prompt
 from bot.i18n import _, use_language
+from bot.store.tickets import Ticket
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -24,7 +27,8 @@ def parse_day(text: str, today: date) -> date | None:
 
 
 async def staff_command(conversation: Conversation, command: str, args: str) -> str | None:
-    """The answer to post in the staff chat, or None for commands that are not staff's."""
+    """The answer to post in the staff chat, or None for commands that are not staff's.
+    Commands about one conversation (/close, /send) are handled where the ticket is known."""
     config, store = conversation.config, conversation.store
     now = conversation.clock()
     today = now.astimezone(config.zone).date()
@@ -45,4 +49,74 @@ async def staff_command(conversation: Conversation, command: str, args: str) -> 
             if command == "done":
                 return "✓ " + escape(_("{code} marked as done.").format(code=code))
             return "✗ " + escape(_("{code} marked as missed.").format(code=code))
+    if command == "tickets":
+        return await tickets_text(conversation)
     return None
+
+
+# --- conversations with people (tickets) ---------------------------------------------------
+def reply_payload(reply: Reply) -> dict[str, Any]:
+    """A reply queued for a person: its text and buttons, nothing that names them."""
+    return {
+        "kind": "reply",
+        "text": reply.text,
+        "options": [[[o.label, o.action] for o in row if o.action] for row in reply.options],
+    }
+
+
+async def relay_from_staff(conversation: Conversation, ticket: Ticket, message_id: int) -> None:
+    source = conversation.store.source_key("staff", str(message_id))
+    payload = {"kind": "copy", "message_id": message_id}
+    await conversation.store.enqueue(ticket.id, "to_person", payload, source, conversation.clock())
+
+
+async def close_conversation(conversation: Conversation, ticket: Ticket) -> str:
+    store, now = conversation.store, conversation.clock()
+    closed = await store.close_ticket(ticket.id, now)
+    with use_language(conversation.catalogs, ticket.language):
+        prompt = rating_prompt(
+            ticket.id, _("The team closed this conversation. You can write again at any time.")
+        )
+    if closed is not None:
+        source = store.source_key("closed", str(ticket.id), now.isoformat())
+        await store.enqueue(ticket.id, "to_person", reply_payload(prompt), source, now)
+    with use_language(conversation.catalogs, conversation.config.default_language):
+        return "✓ " + escape(
+            _("{pseudonym}: conversation closed.").format(pseudonym=ticket.pseudonym)
+        )
+
+
+async def send_topic(conversation: Conversation, ticket: Ticket, topic_id: str) -> str:
+    """Official wording in the person's language: the topic's short answer."""
+    content = conversation.content
+    text = content.topic(ticket.language, topic_id)
+    with use_language(conversation.catalogs, conversation.config.default_language):
+        if text is None:
+            known = ", ".join(content.index.topics)
+            return escape(_("Unknown topic. Known topics: {topics}.").format(topics=known))
+        now = conversation.clock()
+        reply = Reply(f"<b>{escape(text.title)}</b>\n\n{render_markup(text.short)}")
+        source = conversation.store.source_key("sent", str(ticket.id), topic_id, now.isoformat())
+        await conversation.store.enqueue(ticket.id, "to_person", reply_payload(reply), source, now)
+        return "✓ " + escape(
+            _("Sent to {pseudonym}: {title}").format(pseudonym=ticket.pseudonym, title=text.title)
+        )
+
+
+async def tickets_text(conversation: Conversation) -> str:
+    now = conversation.clock()
+    with use_language(conversation.catalogs, conversation.config.default_language):
+        tickets = await conversation.store.open_tickets()
+        if not tickets:
+            return escape(_("No open conversations."))
+        lines = ["<b>" + escape(_("Open conversations")) + "</b>"]
+        for ticket in tickets:
+            if ticket.waiting_since is not None:
+                minutes = int((now - ticket.waiting_since).total_seconds() // 60)
+                waiting = _("waiting for {minutes} min").format(minutes=minutes)
+            else:
+                waiting = _("answered")
+            subject = f" · {ticket.subject}" if ticket.subject else ""
+            who = f"<b>{escape(ticket.pseudonym)}</b> · {ticket.language.upper()}"
+            lines.append(f"• {who}{escape(subject)} · {escape(waiting)}")
+        return "\n".join(lines)

@@ -84,6 +84,8 @@ def topic_buttons(turn: Turn, topic_id: str) -> list[list[Option]]:
 async def show_topic(turn: Turn, args: list[str]) -> list[Reply]:
     topic_id = args[0] if args else ""
     text = _text(turn, topic_id)
+    # "The topic they came from" is what the team sees if the person then asks for a person.
+    turn.profile.state["last_topic"] = topic_id
     body = f"<b>{escape(text.title)}</b>\n\n{render_markup(text.short)}"
     options: list[list[Option]] = []
     if text.pages:

@@ -238,6 +238,12 @@ class TicketQueries(StoreBase):
                 (iso(until), item.id),
             )
 
+    async def postpone_all_now(self) -> None:
+        """Make everything waiting due at once (an operator's "retry now", and tests)."""
+        async with self.write_lock:
+            await self._db.execute("UPDATE outbox SET not_before = '2000-01-01T00:00:00Z'")
+        self.outbox_changed.set()
+
     async def outbox_size(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM outbox") as cursor:
             row = await cursor.fetchone()

@@ -114,6 +114,10 @@ class ChatMessage:
     edits: int = 0
     last_change: int = 0
     thread_id: int | None = None
+    media: str | None = None  # "photo", "voice", "document", "sticker"
+    copied_from: tuple[int, int] | None = None
+    reply_to: int | None = None
+    from_user: dict[str, Any] | None = None
 
     def button_labels(self) -> list[str]:
         return [b["text"] for row in self.buttons for b in row]
@@ -135,6 +139,9 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.left_chats: list[int] = []
         self.topics: dict[int, dict[int, str]] = {}
+        self.closed_topics: dict[int, set[int]] = {}
+        # Errors to answer instead of the real result: method -> list of (status, retry_after).
+        self.failures: dict[str, list[tuple[int, int | None]]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -170,6 +177,16 @@ class FakeBotAPI:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        planned = self.failures.get(method)
+        if planned:
+            status, retry_after = planned.pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": status}
+            if retry_after is not None:
+                body["description"] = f"Too Many Requests: retry after {retry_after}"
+                body["parameters"] = {"retry_after": retry_after}
+            else:
+                body["description"] = "Internal Server Error"
+            return web.json_response(body, status=status)
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             return web.json_response(
@@ -236,6 +253,64 @@ class FakeBotAPI:
             "from": user.as_dict(),
             "text": text,
         }
+        if text.startswith("/"):
+            length = len(text.split(" ", 1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._push({"message": message})
+        return message_id
+
+    def user_sends_media(self, user: FakeUser, kind: str, caption: str = "") -> int:
+        """A photo, voice message, document or sticker (as Telegram sends them)."""
+        self.open_private_chat(user)
+        message_id = next(self._message_ids)
+        self.messages[user.id][message_id] = ChatMessage(
+            message_id, user.id, False, caption, media=kind
+        )
+        media = {
+            "photo": {"photo": [{"file_id": "p", "file_unique_id": "u1", "width": 9, "height": 9}]},
+            "voice": {"voice": {"file_id": "vo1", "file_unique_id": "u2", "duration": 3}},
+            "document": {"document": {"file_id": "do1", "file_unique_id": "u3"}},
+            "sticker": {"sticker": {"file_id": "st1", "file_unique_id": "u4", "type": "regular",
+                                    "width": 512, "height": 512, "is_animated": False,
+                                    "is_video": False}},
+        }[kind]  # fmt: skip
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[user.id],
+            "from": user.as_dict(),
+            **media,
+        }
+        if caption:
+            message["caption"] = caption
+        self._push({"message": message})
+        return message_id
+
+    def staff_writes(
+        self, staff: FakeUser, chat_id: int, text: str, thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:  # fmt: skip
+        """A staff member writes in the staff group: in a topic, or as a reply."""
+        message_id = next(self._message_ids)
+        self.messages[chat_id][message_id] = ChatMessage(
+            message_id, chat_id, False, text, from_user=staff.as_dict()
+        )
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id],
+            "from": staff.as_dict(),
+            "text": text,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        if reply_to is not None:
+            replied = self.messages[chat_id][reply_to]
+            message["reply_to_message"] = {
+                "message_id": reply_to, "date": int(time.time()), "chat": self.chats[chat_id],
+                "text": replied.text or "(media)",
+            }  # fmt: skip
         if text.startswith("/"):
             length = len(text.split(" ", 1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
@@ -411,11 +486,9 @@ class FakeBotAPI:
         raw, plain = self._text(params)
         rows = self._check_markup(params)
         message = ChatMessage(next(self._message_ids), chat_id, True, plain, raw, rows)
-        thread = params.get("message_thread_id")
-        if thread is not None:
-            if int(thread) not in self.topics.get(chat_id, {}):
-                raise ApiError("Bad Request: message thread not found")
-            message.thread_id = int(thread)
+        message.thread_id = self._thread(chat_id, params)
+        reply = params.get("reply_parameters") or {}
+        message.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
         self._touch(message)
         self.messages[chat_id][message.message_id] = message
         return self._message_json(message)
@@ -470,6 +543,48 @@ class FakeBotAPI:
         thread_id = next(self._message_ids)
         self.topics.setdefault(chat_id, {})[thread_id] = str(params["name"])
         return {"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096}
+
+    async def api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        from_chat = int(params["from_chat_id"])
+        original = self.messages.get(from_chat, {}).get(int(params["message_id"]))
+        if original is None:
+            raise ApiError("Bad Request: message to copy not found")
+        thread = self._thread(chat_id, params)
+        copy = ChatMessage(
+            next(self._message_ids), chat_id, True, original.text, original.html, [],
+            media=original.media, copied_from=(from_chat, original.message_id),
+        )  # fmt: skip
+        copy.thread_id = thread
+        reply = params.get("reply_parameters") or {}
+        copy.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
+        self._touch(copy)
+        self.messages[chat_id][copy.message_id] = copy
+        return {"message_id": copy.message_id}
+
+    def _thread(self, chat_id: int, params: dict[str, Any]) -> int | None:
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return None
+        thread = int(thread)
+        if thread not in self.topics.get(chat_id, {}):
+            raise ApiError("Bad Request: message thread not found")
+        if thread in self.closed_topics.get(chat_id, set()):
+            raise ApiError("Bad Request: TOPIC_CLOSED")
+        return thread
+
+    async def api_closeForumTopic(self, params: dict[str, Any]) -> bool:
+        chat_id = self._chat(params)
+        self.closed_topics.setdefault(chat_id, set()).add(int(params["message_thread_id"]))
+        return True
+
+    async def api_reopenForumTopic(self, params: dict[str, Any]) -> bool:
+        chat_id = self._chat(params)
+        thread = int(params["message_thread_id"])
+        if thread not in self.closed_topics.get(chat_id, set()):
+            raise ApiError("Bad Request: TOPIC_NOT_MODIFIED")
+        self.closed_topics[chat_id].discard(thread)
+        return True
 
     async def api_leaveChat(self, params: dict[str, Any]) -> bool:
         chat_id = int(params["chat_id"])

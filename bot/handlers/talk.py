@@ -1,0 +1,148 @@
+"""Talking to a person: the person's side of the anonymous relay.
+
+The person is told first what the team will and will not see, and when the team answers.
+Everything they then write is queued in the persistent outbox (bot/relay.py delivers it to the
+staff chat under a pseudonym), until the conversation is closed by staff or by the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import opening_status
+from bot.conversation import Option, Reply, StaleAction, Turn, escape
+from bot.handlers.places import emergency_block, menu_row, status_line
+from bot.i18n import _
+from bot.store.tickets import Ticket
+
+AWAITING = "talk"
+
+
+def _subject(turn: Turn) -> str | None:
+    topic = turn.profile.state.get("last_topic")
+    return topic if isinstance(topic, str) else None
+
+
+def _hours_note(turn: Turn) -> list[str]:
+    hours = turn.config.staff.hours
+    if hours.is_empty():
+        return []
+    status = opening_status(hours, turn.now, turn.zone)
+    if status.open_now:
+        return [escape(_("The team is there now and answers as soon as it can."))]
+    return [
+        escape(_("The team is not there now.")) + " " + status_line(turn, hours),
+        escape(_("If you are in danger, do not wait:")) + "\n" + emergency_block(turn),
+    ]
+
+
+async def offer_talk(turn: Turn, args: list[str]) -> list[Reply]:
+    """Before writing anything: what the team sees, what it never sees, when it answers."""
+    lines = [
+        "<b>" + escape(_("Talk to a person from the team")) + "</b>",
+        escape(_("The team will see a nickname made up for you (like Iris-42)."))
+        + " "
+        + escape(_("It also sees your language and the topic you came from.")),
+        escape(_("The team never sees your name, your username, your phone number or account.")),
+        *_hours_note(turn),
+    ]
+    options = [[Option("✍️ " + _("Write to the team"), "tk:start")], menu_row()]
+    return [Reply("\n\n".join(lines), options, replace=turn.event.action is not None)]
+
+
+async def start_talking(turn: Turn, args: list[str]) -> list[Reply]:
+    ticket = await turn.store.open_ticket(
+        turn.profile.user_key, turn.lang, _subject(turn), turn.now, turn.config.staff.reopen_hours
+    )
+    turn.profile.state["awaiting"] = AWAITING
+    turn.profile.state["ticket"] = ticket.id
+    write = _("Write your message now. You can also send a photo or a voice message.")
+    seen = _("The team sees you as {pseudonym}.").format(pseudonym=ticket.pseudonym)
+    text = escape(f"{write} {seen}")
+    return [Reply(text, [[Option("✖ " + _("End the conversation"), "tk:end")], menu_row()])]
+
+
+async def _current_ticket(turn: Turn) -> Ticket | None:
+    ticket_id = turn.profile.state.get("ticket")
+    if not isinstance(ticket_id, int):
+        return None
+    ticket = await turn.store.ticket(ticket_id)
+    if ticket is None or ticket.user_key != turn.profile.user_key:
+        return None
+    return ticket
+
+
+async def relay_from_person(turn: Turn) -> list[Reply]:
+    """A message written while talking: queued for the team before anything is answered."""
+    ticket = await _current_ticket(turn)
+    if ticket is None or ticket.status != "open":
+        # Closed by staff meanwhile: the same conversation comes back if it is recent enough.
+        ticket = await turn.store.open_ticket(
+            turn.profile.user_key,
+            turn.lang,
+            _subject(turn),
+            turn.now,
+            turn.config.staff.reopen_hours,
+        )
+        turn.profile.state["ticket"] = ticket.id
+    event = turn.event
+    payload: dict[str, Any]
+    if event.message_ref is not None:
+        payload = {"kind": "copy", "chat": event.person.address, "message_id": event.message_ref}
+        source = turn.store.source_key(
+            event.person.channel, event.person.address, event.message_ref
+        )
+    else:
+        payload = {"kind": "text", "text": event.text or ""}
+        source = turn.store.source_key(
+            event.person.channel, event.person.address, turn.now.isoformat()
+        )
+    first = ticket.waiting_since is None
+    await turn.store.enqueue(ticket.id, "to_staff", payload, source, turn.now)
+    if not first:
+        return []
+    lines = [escape(_("Sent. The team will answer here."))]
+    if (
+        not opening_status(turn.config.staff.hours, turn.now, turn.zone).open_now
+        and not turn.config.staff.hours.is_empty()
+    ):
+        lines += _hours_note(turn)[0:1]
+    return [Reply("\n\n".join(lines), [[Option("✖ " + _("End the conversation"), "tk:end")]])]
+
+
+async def conversation_action(turn: Turn, args: list[str]) -> list[Reply]:
+    """`tk:start` and `tk:end`."""
+    if args == ["start"]:
+        return await start_talking(turn, [])
+    if args == ["end"]:
+        return await end_talking(turn, [])
+    raise StaleAction
+
+
+async def end_talking(turn: Turn, args: list[str]) -> list[Reply]:
+    ticket = await _current_ticket(turn)
+    turn.profile.state.pop("awaiting", None)
+    if ticket is not None and ticket.status == "open":
+        await turn.store.close_ticket(ticket.id, turn.now)
+        source = turn.store.source_key("ended", str(ticket.id), turn.now.isoformat())
+        await turn.store.enqueue(ticket.id, "to_staff", {"kind": "ended"}, source, turn.now)
+    return [
+        rating_prompt(
+            ticket.id if ticket else 0,
+            _("The conversation is closed. You can write again at any time."),
+        )
+    ]
+
+
+def rating_prompt(ticket_id: int, intro: str) -> Reply:
+    text = escape(intro) + "\n\n" + escape(_("How helpful was it? (1 = not at all, 5 = very)"))
+    stars = [Option(str(n), f"rate:{ticket_id}:{n}") for n in range(1, 6)]
+    return Reply(text, [stars, menu_row()])
+
+
+async def rate(turn: Turn, args: list[str]) -> list[Reply]:
+    if len(args) != 2 or not args[0].isdigit() or args[1] not in {"1", "2", "3", "4", "5"}:
+        raise StaleAction
+    if not await turn.store.rate_ticket(int(args[0]), turn.profile.user_key, int(args[1])):
+        raise StaleAction
+    return [Reply(escape(_("Thank you.")), [menu_row()], replace=True)]
