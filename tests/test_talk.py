@@ -34,11 +34,16 @@ def nothing_identifying_reached_staff(api: FakeBotAPI, person: FakeUser) -> None
             assert secret not in sent, f"{method} to staff contains {secret!r}"
 
 
-def nothing_of_staff_reached_person(api: FakeBotAPI, person: FakeUser) -> None:
+def nothing_of_staff_reached_person(
+    api: FakeBotAPI, person: FakeUser, signed: tuple[str, ...] = ()
+) -> None:
+    """No staff name reaches the person, except in the replies a staff member chose to sign."""
     for method, params in api.calls:
         if str(params.get("chat_id")) == str(person.id):
             sent = str(params)
-            assert "Claire" not in sent and "claire_nurse" not in sent, method
+            assert "claire_nurse" not in sent, method
+            if "Claire" in sent:
+                assert any(text in sent for text in signed), method
 
 
 async def test_a_conversation_in_a_forum_staff_group(
@@ -70,6 +75,29 @@ async def test_a_conversation_in_a_forum_staff_group(
         await bot_api.wait_for(lambda: len(copies_in(bot_api, ana.user.id)) == 1)
         assert copies_in(bot_api, ana.user.id)[0].text == "We can help. Come on Monday."
 
+        # The person corrects a message: the team's copy follows.
+        first_id = max(
+            m.message_id
+            for m in bot_api.messages[ana.user.id].values()
+            if m.text.startswith("my landlord")
+        )
+        bot_api.user_edits(ana.user, first_id, "my landlord wants me out by Friday")
+        await bot_api.wait_for(lambda: copy.text == "my landlord wants me out by Friday")
+
+        # Official wording in the person's language, and a signed reply.
+        sent = await _staff(bot_api, "/send pep", thread_id=copy.thread_id)
+        assert f"Envoyé à {pseudonym}" in sent
+        await bot_api.wait_for(
+            lambda: "PEP: emergency treatment" in bot_api.last_bot_message(ana.user.id).text
+        )
+        signed = await _staff(bot_api, "/signature Claire", thread_id=copy.thread_id)
+        assert "— Claire" in signed
+        bot_api.staff_writes(NURSE, STAFF_CHAT, "See you Monday.", thread_id=copy.thread_id)
+        await bot_api.wait_for(
+            lambda: bot_api.last_bot_message(ana.user.id).text == "See you Monday.\n\n— Claire"
+        )
+        await _staff(bot_api, "/signature", thread_id=copy.thread_id)
+
         tickets = await _staff(bot_api, "/tickets")
         assert pseudonym in tickets and "répondu" in tickets
 
@@ -82,8 +110,20 @@ async def test_a_conversation_in_a_forum_staff_group(
         assert "Thank you." in thanks.text
         ticket = await runtime.store.latest_ticket_for(runtime.conversation.user_key(_person(ana)))
         assert ticket is not None and ticket.rating == 5 and ticket.status == "closed"
+
+        # Writing again soon after: the same conversation, its topic reopened.
+        offer = await ana.send("/talk")
+        again = await ana.tap(offer, "Write to the team")
+        assert f"The team sees you as {pseudonym}." in again.text
+        bot_api.user_sends(ana.user, "one more thing")
+        await bot_api.wait_for(lambda: copies_in(bot_api, STAFF_CHAT)[-1].text == "one more thing")
+        assert copies_in(bot_api, STAFF_CHAT)[-1].thread_id == copy.thread_id
+        assert copy.thread_id not in bot_api.closed_topics[STAFF_CHAT]
+        assert any(
+            f"{pseudonym} écrit à nouveau." in m.text for m in bot_api.bot_messages(STAFF_CHAT)
+        )
     nothing_identifying_reached_staff(bot_api, ana.user)
-    nothing_of_staff_reached_person(bot_api, ana.user)
+    nothing_of_staff_reached_person(bot_api, ana.user, signed=("See you Monday.",))
     assert not bot_api.calls_to("forwardMessage")
 
 

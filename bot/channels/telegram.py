@@ -36,7 +36,14 @@ from telegram.ext import (
 )
 
 from bot.conversation import Conversation, Event, Option, Person, Reply, escape
-from bot.handlers.staff import close_conversation, relay_from_staff, send_topic, staff_command
+from bot.handlers.staff import (
+    close_conversation,
+    relay_from_staff,
+    send_topic,
+    set_signature,
+    staff_command,
+)
+from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
 from bot.relay import Relay, RetryLater, Undeliverable
 from bot.store import Keys
@@ -114,8 +121,19 @@ class TelegramChannel:
         app = self.application
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self._on_button))
-        app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._on_message))
-        app.add_handler(MessageHandler(~filters.ChatType.PRIVATE, self._on_group_message))
+        app.add_handler(
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, self._on_edit
+            )
+        )
+        app.add_handler(
+            MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self._on_message)
+        )
+        app.add_handler(
+            MessageHandler(
+                ~filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, self._on_group_message
+            )
+        )
         app.add_error_handler(self._on_error)
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -134,7 +152,7 @@ class TelegramChannel:
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
-            allowed_updates=["message", "callback_query", "my_chat_member"],
+            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
             drop_pending_updates=False,
             timeout=poll_timeout,
         )
@@ -188,6 +206,10 @@ class TelegramChannel:
                 reply_markup=self._keyboard(reply.options),
                 link_preview_options=NO_PREVIEW,
             )
+
+    def _staff_key(self, message: Message) -> str:
+        user_id = message.from_user.id if message.from_user else 0
+        return self.conversation.keys.pseudonym("telegram-staff", str(user_id))
 
     async def _ticket_of(self, message: Message) -> Ticket | None:
         """The conversation a staff message belongs to: its topic, or the message it answers."""
@@ -257,10 +279,22 @@ class TelegramChannel:
         bot, store, staff = self.application.bot, self.conversation.store, self.staff_chat_id
         try:
             thread = await self._ticket_thread(ticket)
-            if thread is not None and ticket.status == "open":
-                with contextlib.suppress(BadRequest):  # reopened conversation: reopen its topic
-                    await bot.reopen_forum_topic(staff, thread)
             kind = payload.get("kind")
+            if kind == "reopened":
+                if thread is not None:
+                    with contextlib.suppress(BadRequest):  # already open
+                        await bot.reopen_forum_topic(staff, thread)
+                with use_language(
+                    self.conversation.catalogs, self.conversation.config.default_language
+                ):
+                    text = "↩ " + _("{pseudonym} is writing again.").format(
+                        pseudonym=ticket.pseudonym
+                    )
+                sent = await bot.send_message(
+                    staff, escape(text), parse_mode=ParseMode.HTML, message_thread_id=thread
+                )
+                await store.remember_staff_message(sent.message_id, ticket.id)
+                return
             if kind == "ended":
                 with use_language(
                     self.conversation.catalogs, self.conversation.config.default_language
@@ -285,6 +319,20 @@ class TelegramChannel:
                 )
                 header_id = header.message_id
                 await store.remember_staff_message(header_id, ticket.id)
+            if kind == "edit":
+                text = escape(str(payload.get("text", "")))
+                try:
+                    await bot.edit_message_text(
+                        text, staff, int(payload["staff_message_id"]), parse_mode=ParseMode.HTML
+                    )
+                except BadRequest:  # a photo or voice message: its caption changed
+                    await bot.edit_message_caption(
+                        staff,
+                        int(payload["staff_message_id"]),
+                        caption=text,
+                        parse_mode=ParseMode.HTML,
+                    )
+                return
             if kind == "copy":
                 copied = await bot.copy_message(
                     staff,
@@ -294,6 +342,8 @@ class TelegramChannel:
                     reply_parameters=ReplyParameters(header_id) if header_id else None,
                 )
                 await store.remember_staff_message(copied.message_id, ticket.id)
+                if payload.get("source"):
+                    await store.remember_copy(str(payload["source"]), copied.message_id, ticket.id)
             else:
                 sent = await bot.send_message(
                     staff,
@@ -380,6 +430,19 @@ class TelegramChannel:
         replies = await self.conversation.handle(event)
         await self._deliver(int(person.address), replies, None)
 
+    async def _on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Edits can follow a relayed message; Telegram tells bots nothing of deletions in
+        private chats, so those cannot be mirrored."""
+        message, person = update.edited_message, self._person(update)
+        if message is None or person is None:
+            return
+        await relay_edit(
+            self.conversation,
+            person,
+            str(message.message_id),
+            message.text or message.caption or "",
+        )
+
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         person = self._person(update)
@@ -435,11 +498,19 @@ class TelegramChannel:
                 await self._close_topic(ticket)
             else:
                 answer = await send_topic(self.conversation, ticket, command[1].strip().lower())
+        elif command is not None and command[0] == "signature" and message.from_user is not None:
+            answer = await set_signature(self.conversation, self._staff_key(message), command[1])
         elif command is not None:
             answer = await staff_command(self.conversation, command[0], command[1])
         elif ticket is not None:
             # Staff simply write in the topic (or reply): the person gets a copy from the bot.
-            await relay_from_staff(self.conversation, ticket, message.message_id)
+            await relay_from_staff(
+                self.conversation,
+                ticket,
+                message.message_id,
+                self._staff_key(message),
+                message.text,
+            )
         if answer is not None:
             await message.reply_text(
                 answer, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW

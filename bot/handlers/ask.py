@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation import Option, Reply, Turn, escape, render_markup
 from bot.handlers.menu import main_menu
 from bot.handlers.places import menu_row, render_include
+from bot.handlers.talk import offer_talk
 from bot.handlers.topics import action_label, show_topic
 from bot.i18n import _
 from bot.matching import Match
@@ -62,6 +63,9 @@ async def answer_typed_question(turn: Turn) -> list[Reply]:
         )
         reply.options.insert(0, [Option(action_label("talk", turn), "talk")])
         return [reply]
+    if match.topic == "human":
+        # "I want to talk to someone": straight to what the team will see and how.
+        return await offer_talk(turn, [])
     reply = (await show_topic(turn, [match.topic]))[0]
     if match.alternatives:
         reply.text += "\n\n" + escape(_("Other topics that may help:"))

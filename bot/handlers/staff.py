@@ -64,10 +64,31 @@ def reply_payload(reply: Reply) -> dict[str, Any]:
     }
 
 
-async def relay_from_staff(conversation: Conversation, ticket: Ticket, message_id: int) -> None:
-    source = conversation.store.source_key("staff", str(message_id))
-    payload = {"kind": "copy", "message_id": message_id}
-    await conversation.store.enqueue(ticket.id, "to_person", payload, source, conversation.clock())
+async def relay_from_staff(
+    conversation: Conversation, ticket: Ticket, message_id: int, staff_key: str, text: str | None
+) -> None:
+    """Unsigned replies are copied (no origin); a staff member with a signature has their
+    text replies sent with it."""
+    store = conversation.store
+    source = store.source_key("staff", str(message_id))
+    signature = await store.signature(staff_key) if text else None
+    payload: dict[str, Any] = {"kind": "copy", "message_id": message_id}
+    if signature and text:
+        payload = {
+            "kind": "reply",
+            "text": f"{escape(text)}\n\n— {escape(signature)}",
+            "options": [],
+        }
+    await store.enqueue(ticket.id, "to_person", payload, source, conversation.clock())
+
+
+async def set_signature(conversation: Conversation, staff_key: str, name: str) -> str:
+    name = " ".join(name.split())[:30]
+    await conversation.store.set_signature(staff_key, name or None)
+    with use_language(conversation.catalogs, conversation.config.default_language):
+        if name:
+            return escape(_("Your replies will be signed: — {name}").format(name=name))
+        return escape(_("Your replies will not be signed."))
 
 
 async def close_conversation(conversation: Conversation, ticket: Ticket) -> str:

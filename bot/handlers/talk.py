@@ -88,10 +88,15 @@ async def relay_from_person(turn: Turn) -> list[Reply]:
     event = turn.event
     payload: dict[str, Any]
     if event.message_ref is not None:
-        payload = {"kind": "copy", "chat": event.person.address, "message_id": event.message_ref}
         source = turn.store.source_key(
             event.person.channel, event.person.address, event.message_ref
         )
+        payload = {
+            "kind": "copy",
+            "chat": event.person.address,
+            "message_id": event.message_ref,
+            "source": source,  # so an edit can find where the copy landed
+        }
     else:
         payload = {"kind": "text", "text": event.text or ""}
         source = turn.store.source_key(
@@ -146,3 +151,19 @@ async def rate(turn: Turn, args: list[str]) -> list[Reply]:
     if not await turn.store.rate_ticket(int(args[0]), turn.profile.user_key, int(args[1])):
         raise StaleAction
     return [Reply(escape(_("Thank you.")), [menu_row()], replace=True)]
+
+
+async def relay_edit(conversation: Any, person: Any, message_ref: str, new_text: str) -> bool:
+    """The person edited a message already relayed: the team's copy follows the edit."""
+    store = conversation.store
+    source = store.source_key(person.channel, person.address, message_ref)
+    found = await store.copy_of(source)
+    if found is None:
+        return False
+    ticket_id, staff_message_id = found
+    now = conversation.clock()
+    edit_source = store.source_key(
+        person.channel, person.address, message_ref, "edit", now.isoformat()
+    )
+    payload = {"kind": "edit", "staff_message_id": staff_message_id, "text": new_text}
+    return bool(await store.enqueue(ticket_id, "to_staff", payload, edit_source, now))

@@ -99,4 +99,17 @@ MIGRATIONS: list[str] = [
         ticket_id  INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE
     ) STRICT;
     """,
+    # 4: where a person's relayed message landed in the staff chat (by keyed hash), so an
+    # edit can follow it; staff signatures, by keyed hash of the staff member's account.
+    """
+    CREATE TABLE relay_copies (
+        source           TEXT PRIMARY KEY,
+        staff_message_id INTEGER NOT NULL,
+        ticket_id        INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE TABLE staff_signatures (
+        staff_key TEXT PRIMARY KEY,
+        signature TEXT NOT NULL
+    ) STRICT;
+    """,
 ]

@@ -111,6 +111,17 @@ class TicketQueries(StoreBase):
                 or (latest.closed_at and now - latest.closed_at <= timedelta(hours=reopen_hours))
             )
             if latest is not None and recent:
+                if latest.status == "closed":
+                    # The team hears of it first, so the topic is open again before the
+                    # person's next message arrives there.
+                    source = f"reopen:{latest.id}:{iso(now)}"
+                    sealed = self._keys.seal(json.dumps({"kind": "reopened"}), source)
+                    await self._db.execute(
+                        "INSERT INTO outbox (ticket_id, direction, payload, source, not_before) "
+                        "VALUES (?, 'to_staff', ?, ?, ?)",
+                        (latest.id, sealed, source, iso(now)),
+                    )
+                    self.outbox_changed.set()
                 await self._db.execute(
                     "UPDATE tickets SET status = 'open', closed_at = NULL, language = ? "
                     "WHERE id = ?",
@@ -166,6 +177,41 @@ class TicketQueries(StoreBase):
                 "INSERT OR REPLACE INTO staff_messages (message_id, ticket_id) VALUES (?, ?)",
                 (message_id, ticket_id),
             )
+
+    async def remember_copy(self, source: str, staff_message_id: int, ticket_id: int) -> None:
+        async with self.write_lock:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO relay_copies (source, staff_message_id, ticket_id) "
+                "VALUES (?, ?, ?)",
+                (source, staff_message_id, ticket_id),
+            )
+
+    async def copy_of(self, source: str) -> tuple[int, int] | None:
+        """(ticket id, staff message id) of a relayed message, by its source key."""
+        async with self._db.execute(
+            "SELECT ticket_id, staff_message_id FROM relay_copies WHERE source = ?", (source,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    async def signature(self, staff_key: str) -> str | None:
+        async with self._db.execute(
+            "SELECT signature FROM staff_signatures WHERE staff_key = ?", (staff_key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_signature(self, staff_key: str, signature: str | None) -> None:
+        async with self.write_lock:
+            if signature:
+                await self._db.execute(
+                    "INSERT OR REPLACE INTO staff_signatures (staff_key, signature) VALUES (?, ?)",
+                    (staff_key, signature),
+                )
+            else:
+                await self._db.execute(
+                    "DELETE FROM staff_signatures WHERE staff_key = ?", (staff_key,)
+                )
 
     # --- outbox --------------------------------------------------------------------------------
     async def enqueue(

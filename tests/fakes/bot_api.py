@@ -317,6 +317,22 @@ class FakeBotAPI:
         self._push({"message": message})
         return message_id
 
+    def user_edits(self, user: FakeUser, message_id: int, text: str) -> None:
+        message = self.messages[user.id][message_id]
+        message.text = text
+        self._push(
+            {
+                "edited_message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "edit_date": int(time.time()),
+                    "chat": self.chats[user.id],
+                    "from": user.as_dict(),
+                    "text": text,
+                }
+            }
+        )
+
     def user_taps(self, user: FakeUser, message: ChatMessage, label_part: str) -> str:
         button = message.button(label_part)
         return self.user_sends_callback(user, message, button["callback_data"])
@@ -498,6 +514,8 @@ class FakeBotAPI:
         message = self.messages[chat_id].get(int(params["message_id"]))
         if message is None or not message.from_bot:
             raise ApiError("Bad Request: message to edit not found")
+        if message.media is not None:
+            raise ApiError("Bad Request: there is no text in the message to edit")
         raw, plain = self._text(params)
         rows = self._check_markup(params)
         if plain == message.text and rows == message.buttons:
@@ -506,6 +524,16 @@ class FakeBotAPI:
                 "markup are exactly the same as a current content and reply markup of the message"
             )
         message.text, message.html, message.buttons = plain, raw, rows
+        message.edits += 1
+        self._touch(message)
+        return self._message_json(message)
+
+    async def api_editMessageCaption(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        message = self.messages[chat_id].get(int(params["message_id"]))
+        if message is None or not message.from_bot or message.media is None:
+            raise ApiError("Bad Request: message to edit not found")
+        message.text = parse_html(str(params.get("caption", "")))
         message.edits += 1
         self._touch(message)
         return self._message_json(message)
