@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.conftest import RunningBot, TelegramPerson
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 
@@ -204,3 +206,23 @@ async def test_typed_text_and_other_messages_get_an_honest_answer(
         # Typing the number of an option works too: 1 is "talk to a person", 3 is PrEP.
         numbered = await maria.send("3")
         assert "PrEP" in numbered.text
+
+
+async def test_an_update_is_confirmed_only_once_handled(
+    running_bot: RunningBot, maria: TelegramPerson, bot_api: FakeBotAPI
+) -> None:
+    async with running_bot():
+        await maria.send("/start")
+        bot_api.delays["sendMessage"] = 1.5  # a slow network while answering
+        bot_api.user_sends(maria.user, "/menu")
+        update_id = bot_api.last_update_id
+        await asyncio.sleep(0.8)  # handled and answering, the answer still on its way
+        assert len(bot_api.calls_to("sendMessage")) == 2
+        # While the answer is still on its way, Telegram has not been told the update is done.
+        assert max(bot_api.offsets_asked()) <= update_id
+        bot_api.delays.clear()
+        for _ in range(100):
+            if max(bot_api.offsets_asked()) > update_id:
+                break
+            await asyncio.sleep(0.1)
+        assert max(bot_api.offsets_asked()) > update_id, bot_api.offsets_asked()

@@ -7,6 +7,7 @@ PTB's AIORateLimiter, private chats only.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import timedelta
@@ -51,6 +52,7 @@ from bot.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -102,12 +104,14 @@ class TelegramChannel:
         self.conversation = conversation
         self.relay = relay
         self._staff_is_forum = False
+        self._polling: asyncio.Task[None] | None = None
         self.buttons = ButtonCodec(keys)
         self.staff_chat_id = staff_chat_id
         self._staff_thread: int | None = None
         self.application = (
             Application.builder()
             .token(token)
+            .updater(None)  # see _poll: updates are confirmed only once handled
             .base_url(f"{api_url}/bot")
             .base_file_url(f"{api_url}/file/bot")
             # Telegram's limits: about 30 messages a second overall, 20 a minute per group.
@@ -150,18 +154,43 @@ class TelegramChannel:
         if self.relay is not None:
             self.relay.deliver_to_people_with("telegram", self._relay_to_person)
         await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
-            drop_pending_updates=False,
-            timeout=poll_timeout,
-        )
+        await self.application.bot.delete_webhook(drop_pending_updates=False)
+        self._polling = asyncio.create_task(self._poll(poll_timeout))
         log.info("telegram_polling_started")
 
+    async def _poll(self, poll_timeout: int) -> None:
+        """Long polling that confirms an update to Telegram only after it was handled.
+
+        python-telegram-bot's own updater confirms a batch as soon as it fetches the next one,
+        so a crash could drop updates fetched but not yet handled. Here the offset moves past
+        an update only once its handler has run (and, for a conversation with the team, once
+        the message is in the persistent outbox); a restart gets unhandled updates again, and
+        the outbox's keys keep them from being relayed twice.
+        """
+        bot, offset, failures = self.application.bot, 0, 0
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except TelegramError as exc:
+                failures += 1
+                log.warning("get_updates_failed error=%s", type(exc).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                continue
+            for update in updates:
+                await self.application.process_update(update)
+                offset = update.update_id + 1
+
     async def stop(self) -> None:
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

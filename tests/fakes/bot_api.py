@@ -142,9 +142,12 @@ class FakeBotAPI:
         self.closed_topics: dict[int, set[int]] = {}
         # Errors to answer instead of the real result: method -> list of (status, retry_after).
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
+        # Seconds to wait before answering a method: a slow network.
+        self.delays: dict[str, float] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
         self._message_ids = itertools.count(100)
         self._query_ids = itertools.count(1)
         self._changes = itertools.count(1)
@@ -177,6 +180,9 @@ class FakeBotAPI:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        delay = self.delays.get(method)
+        if delay:
+            await asyncio.sleep(delay)
         planned = self.failures.get(method)
         if planned:
             status, retry_after = planned.pop(0)
@@ -231,9 +237,13 @@ class FakeBotAPI:
             self.chats[chat_id]["is_forum"] = True
         self.messages.setdefault(chat_id, {})
 
+    def offsets_asked(self) -> list[int]:
+        return [int(p.get("offset") or 0) for p in self.calls_to("getUpdates")]
+
     def _push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         update["update_id"] = update_id
+        self.last_update_id = update_id
         self._updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
         return update_id
