@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import sys
@@ -51,6 +52,11 @@ async def test_database_and_logs_hold_no_identifier(
             confirm = await maria.send("Rosalinda")
             booked = await maria.tap(confirm, "Confirmer")
             assert "Donnez ce code" in booked.text
+            # A message to the team: relayed by copy, its text never stored.
+            offer = await maria.send("/talk")
+            await maria.tap(offer, "Écrire à l'équipe")
+            bot_api.user_sends(maria.user, "mon proprio Gaspard me menace")
+            await asyncio.sleep(0.3)
             await maria.send("/language nl")
             before = bot_api.activity(maria.user.id)
             tag = runtime.keys.button_tag("explode")
@@ -63,7 +69,15 @@ async def test_database_and_logs_hold_no_identifier(
     logs = stderr.getvalue()
     assert "update_failed error=RuntimeError" in logs
     assert "a bug inside a handler" in logs, "tracebacks are kept, minus identifiers"
-    secrets = [str(maria.user.id), "maria_secret", "Maria", "capote", "Rosalinda", bot_api.token]
+    secrets = [
+        str(maria.user.id),
+        "maria_secret",
+        "Maria",
+        "capote",
+        "Rosalinda",
+        "Gaspard",
+        bot_api.token,
+    ]
     for secret in secrets:
         assert secret not in logs, f"{secret!r} leaked into the logs"
 

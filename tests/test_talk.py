@@ -65,10 +65,13 @@ async def test_a_conversation_in_a_forum_staff_group(
         assert f"Nouvelle conversation avec {pseudonym}" in summary.text
 
         # Media both ways, staff replying in the topic.
-        bot_api.user_sends_media(ana.user, "photo", caption="the letter")
-        bot_api.user_sends_media(ana.user, "voice")
-        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 3)
-        assert [m.media for m in copies_in(bot_api, STAFF_CHAT)] == [None, "photo", "voice"]
+        for kind in ("photo", "voice", "document", "sticker"):
+            bot_api.user_sends_media(
+                ana.user, kind, caption="the letter" if kind == "photo" else ""
+            )
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 5)
+        kinds = [m.media for m in copies_in(bot_api, STAFF_CHAT)]
+        assert kinds == [None, "photo", "voice", "document", "sticker"]
         bot_api.staff_writes(
             NURSE, STAFF_CHAT, "We can help. Come on Monday.", thread_id=copy.thread_id
         )
