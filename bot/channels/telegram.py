@@ -45,7 +45,7 @@ from bot.handlers.staff import (
     staff_command,
 )
 from bot.handlers.talk import relay_edit
-from bot.i18n import _, use_language
+from bot.i18n import N_, _, use_language
 from bot.relay import Relay, RetryLater, Undeliverable
 from bot.store import Keys
 from bot.store.tickets import Ticket
@@ -57,8 +57,17 @@ CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def relay_error(exc: TelegramError) -> RetryLater | Undeliverable:
+    """What the relay should do after a Telegram error: wait (flood control, 5xx, network)
+    or give the item up (a message or chat that no longer exists)."""
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        return RetryLater(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
+    if isinstance(exc, BadRequest):
+        return Undeliverable(type(exc).__name__)
+    if isinstance(exc, (TimedOut, NetworkError)):
+        return RetryLater(5)
+    return Undeliverable(type(exc).__name__)
 
 
 class ButtonCodec:
@@ -303,6 +312,19 @@ class TelegramChannel:
             ]
         return "\n".join(lines)
 
+    async def _conversation_notice(
+        self, ticket: Ticket, thread: int | None, icon: str, message: str
+    ) -> None:
+        """A line for the team about a conversation, in the organisation's language."""
+        assert self.staff_chat_id is not None
+        config = self.conversation.config
+        with use_language(self.conversation.catalogs, config.default_language):
+            text = f"{icon} " + _(message).format(pseudonym=ticket.pseudonym)
+        sent = await self.application.bot.send_message(
+            self.staff_chat_id, escape(text), parse_mode=ParseMode.HTML, message_thread_id=thread
+        )
+        await self.conversation.store.remember_staff_message(sent.message_id, ticket.id)
+
     async def _relay_to_staff(self, ticket: Ticket, payload: dict[str, Any]) -> None:
         assert self.staff_chat_id is not None
         bot, store, staff = self.application.bot, self.conversation.store, self.staff_chat_id
@@ -313,28 +335,14 @@ class TelegramChannel:
                 if thread is not None:
                     with contextlib.suppress(BadRequest):  # already open
                         await bot.reopen_forum_topic(staff, thread)
-                with use_language(
-                    self.conversation.catalogs, self.conversation.config.default_language
-                ):
-                    text = "↩ " + _("{pseudonym} is writing again.").format(
-                        pseudonym=ticket.pseudonym
-                    )
-                sent = await bot.send_message(
-                    staff, escape(text), parse_mode=ParseMode.HTML, message_thread_id=thread
+                await self._conversation_notice(
+                    ticket, thread, "↩", N_("{pseudonym} is writing again.")
                 )
-                await store.remember_staff_message(sent.message_id, ticket.id)
                 return
             if kind == "ended":
-                with use_language(
-                    self.conversation.catalogs, self.conversation.config.default_language
-                ):
-                    text = "✖ " + _("{pseudonym} ended the conversation.").format(
-                        pseudonym=ticket.pseudonym
-                    )
-                sent = await bot.send_message(
-                    staff, escape(text), parse_mode=ParseMode.HTML, message_thread_id=thread
+                await self._conversation_notice(
+                    ticket, thread, "✖", N_("{pseudonym} ended the conversation.")
                 )
-                await store.remember_staff_message(sent.message_id, ticket.id)
                 await self._close_topic(ticket)
                 return
             header_id = None
@@ -381,14 +389,17 @@ class TelegramChannel:
                     parse_mode=ParseMode.HTML,
                 )
                 await store.remember_staff_message(sent.message_id, ticket.id)
-        except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest):
-                raise Undeliverable(type(exc).__name__) from exc
-            raise RetryLater(5) from exc
         except Forbidden as exc:
             raise RetryLater(60) from exc  # the bot was removed from the staff group
+        except BadRequest as exc:
+            if "TOPIC_CLOSED" in str(exc) and ticket.thread_id is not None:
+                # Someone closed the topic by hand while the conversation goes on.
+                with contextlib.suppress(TelegramError):
+                    await bot.reopen_forum_topic(staff, ticket.thread_id)
+                raise RetryLater(1) from exc
+            raise relay_error(exc) from exc
+        except TelegramError as exc:
+            raise relay_error(exc) from exc
 
     async def _relay_to_person(self, ticket: Ticket, address: str, payload: dict[str, Any]) -> None:
         bot = self.application.bot
@@ -408,14 +419,10 @@ class TelegramChannel:
                     reply_markup=self._keyboard(rows),
                     link_preview_options=NO_PREVIEW,
                 )
-        except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
         except Forbidden as exc:
             raise Undeliverable("blocked") from exc
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest):
-                raise Undeliverable(type(exc).__name__) from exc
-            raise RetryLater(5) from exc
+        except TelegramError as exc:
+            raise relay_error(exc) from exc
 
     async def _register_commands(self) -> None:
         scope = BotCommandScopeAllPrivateChats()
