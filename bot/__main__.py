@@ -23,6 +23,7 @@ from bot.i18n import use_language
 from bot.logs import setup_logging
 from bot.relay import Relay
 from bot.reminders import run_reminders
+from bot.retention import run_purges
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -56,11 +57,12 @@ async def serve(settings: Settings) -> None:
         await telegram.start()
         reminders = asyncio.create_task(run_reminders(runtime.conversation, stop))
         relaying = asyncio.create_task(relay.run(stop))
+        purging = asyncio.create_task(run_purges(runtime.conversation, stop))
         try:
             await stop.wait()
         finally:
             log.info("shutting_down")
-            await asyncio.gather(reminders, relaying)
+            await asyncio.gather(reminders, relaying, purging)
             await telegram.stop()
 
 

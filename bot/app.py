@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.config import Config
 from bot.content import Content
 from bot.conversation import Clock, Conversation
-from bot.handlers import ask, booking, menu, places, talk, topics
+from bot.handlers import ask, booking, menu, places, privacy, talk, topics
 from bot.i18n import N_, Catalogs
 from bot.matching import Matcher
 from bot.store import Keys, Store
@@ -33,6 +33,8 @@ def build_conversation(
     conversation.command("language", menu.choose_language, N_("change the language"))
     conversation.command("appointments", booking.my_appointments, N_("my appointments"))
     conversation.command("talk", talk.offer_talk, N_("talk to a person"))
+    conversation.command("privacy", privacy.explain, N_("what is kept about you"))
+    conversation.command("forget", privacy.ask_forget, N_("delete everything about you"))
     conversation.command("help", menu.show_help, N_("how to use this bot"))
     # Buttons and numbered choices.
     conversation.action("menu", menu.show_menu)
@@ -61,6 +63,7 @@ def build_conversation(
     conversation.action("talk", talk.offer_talk)
     conversation.action("tk", talk.conversation_action)
     conversation.action("rate", talk.rate)
+    conversation.action("fg", privacy.forget)
     conversation.on_awaited_text("nickname", booking.typed_nickname)
     conversation.on_awaited_text(talk.AWAITING, talk.relay_from_person)
     conversation.on_text(ask.answer_typed_question)

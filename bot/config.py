@@ -274,6 +274,14 @@ class Appointments(Strict):
         return any(closure.covers(day, location) for closure in self.closures)
 
 
+class Retention(Strict):
+    """How long things are kept. Relayed message text is never kept past its delivery."""
+
+    closed_conversations_days: Annotated[int, Field(ge=1)] = 30
+    appointments_days: Annotated[int, Field(ge=1)] = 30
+    inactive_people_days: Annotated[int, Field(ge=30)] = 365
+
+
 class Organisation(Strict):
     name: str
     website: str | None = None
@@ -299,6 +307,7 @@ class Config(Strict):
     emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
     staff: Staff = Field(default_factory=Staff)
     appointments: Appointments | None = None
+    retention: Retention = Field(default_factory=Retention)
 
     @field_validator("timezone")
     @classmethod

@@ -99,6 +99,8 @@ class Turn:
     store: Store
     # Pseudonymous notices for the staff chat, sent once the person's state is saved.
     staff_notices: list[str] = field(default_factory=list)
+    # Set by /forget: the person's profile must not be written back after this turn.
+    forgotten: bool = False
 
     @property
     def lang(self) -> str:
@@ -262,7 +264,8 @@ class Conversation:
             if replies:
                 offered = [o.action for row in replies[-1].options for o in row if o.action]
                 profile.state["offered"] = offered
-        await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
+        if not turn.forgotten:
+            await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
         for notice in turn.staff_notices:
             try:
                 await self.outbound.to_staff(notice)

@@ -60,10 +60,11 @@ def test_every_string_is_translated(lang: str) -> None:
     assert expected - translated == set()
     for message in catalog:
         if message.id and "{" in str(message.id):
-            placeholders = sorted(p.split("}")[0] for p in str(message.id).split("{")[1:])
-            assert (
-                sorted(p.split("}")[0] for p in str(message.string).split("{")[1:]) == placeholders
-            )
+            expected_names = {p.split("}")[0] for p in str(message.id).split("{")[1:]}
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            for form in forms:  # plural forms: as many as the language has
+                names = {p.split("}")[0] for p in str(form).split("{")[1:]}
+                assert names == expected_names, form
 
 
 def test_every_config_vocabulary_value_has_a_label() -> None:

@@ -190,7 +190,7 @@ async def test_commands_are_registered_in_every_language(
         pass
     names = {key[1]: [c["command"] for c in commands] for key, commands in bot_api.commands.items()}
     assert set(names) == {"", "fr", "nl", "en", "es", "pt", "ro", "bg"}
-    expected = ["start", "menu", "language", "appointments", "talk", "help"]
+    expected = ["start", "menu", "language", "appointments", "talk", "privacy", "forget", "help"]
     assert all(value == expected for value in names.values())
     dutch = {c["command"]: c["description"] for c in bot_api.commands[("all_private_chats", "nl")]}
     assert dutch["language"] == "de taal wijzigen"

@@ -12,9 +12,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.bookings import BookingQueries
 from bot.store.crypto import Keys
 from bot.store.migrations import MIGRATIONS
+from bot.store.privacy import PrivacyQueries
 from bot.store.tickets import TicketQueries
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class Profile:
     is_new: bool = False
 
 
-class Store(BookingQueries, TicketQueries):
+class Store(PrivacyQueries, TicketQueries):
     def __init__(self, db: aiosqlite.Connection, keys: Keys) -> None:
         self._db = db
         self._keys = keys
