@@ -35,6 +35,7 @@ def build_conversation(
     conversation.command("talk", talk.offer_talk, N_("talk to a person"))
     conversation.command("privacy", privacy.explain, N_("what is kept about you"))
     conversation.command("forget", privacy.ask_forget, N_("delete everything about you"))
+    conversation.command("clear", privacy.quick_exit, N_("quick exit: clear this chat"))
     conversation.command("help", menu.show_help, N_("how to use this bot"))
     # Buttons and numbered choices.
     conversation.action("menu", menu.show_menu)
@@ -64,6 +65,7 @@ def build_conversation(
     conversation.action("tk", talk.conversation_action)
     conversation.action("rate", talk.rate)
     conversation.action("fg", privacy.forget)
+    conversation.action("clear", privacy.quick_exit)
     conversation.on_awaited_text("nickname", booking.typed_nickname)
     conversation.on_awaited_text(talk.AWAITING, talk.relay_from_person)
     conversation.on_text(ask.answer_typed_question)

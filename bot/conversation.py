@@ -79,6 +79,8 @@ class Reply:
     replace: bool = False
     # A short toast for the button press (Telegram's answerCallbackQuery), if any.
     notice: str | None = None
+    # Quick exit: the channel first deletes what it still can of the chat, then shows this.
+    clear_chat: bool = False
 
 
 class StaleAction(Exception):

@@ -81,3 +81,22 @@ def _person(person: TelegramPerson):  # type: ignore[no-untyped-def]
     from bot.conversation import Person
 
     return Person("telegram", str(person.user.id), str(person.user.id))
+
+
+async def test_quick_exit_deletes_the_chat_and_leaves_one_neutral_line(
+    running_bot: RunningBot, maria: TelegramPerson, bot_api: FakeBotAPI, clock: FakeClock
+) -> None:
+    async with running_bot():
+        menu = await maria.send("/start")
+        topic = await maria.tap(menu, "TPE")
+        await maria.send("la capote a craqué")
+        await maria.send("/menu")
+        assert len(bot_api.messages[maria.user.id]) >= 6
+        exit_screen = await maria.send("/menu")
+        # The chat shrinks, so wait for what the person sees rather than for new activity.
+        bot_api.user_taps(maria.user, exit_screen, "Sortie rapide")
+        await bot_api.wait_for(
+            lambda: [m.text for m in bot_api.messages[maria.user.id].values()] == ["👋"]
+        )
+    assert topic.message_id not in bot_api.messages[maria.user.id]
+    assert len(bot_api.calls_to("deleteMessages")) == 1

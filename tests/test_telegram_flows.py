@@ -60,6 +60,7 @@ async def test_switching_to_dutch_changes_every_label(
             "📍 Waar vind je ons",
             "🆘 Noodgeval",
             "🌐 Taal",
+            "🚪 Snel weg",
         ]
         # The choice is remembered: a new /menu is Dutch even though the client says French.
         again = await maria.send("/menu")
@@ -190,7 +191,17 @@ async def test_commands_are_registered_in_every_language(
         pass
     names = {key[1]: [c["command"] for c in commands] for key, commands in bot_api.commands.items()}
     assert set(names) == {"", "fr", "nl", "en", "es", "pt", "ro", "bg"}
-    expected = ["start", "menu", "language", "appointments", "talk", "privacy", "forget", "help"]
+    expected = [
+        "start",
+        "menu",
+        "language",
+        "appointments",
+        "talk",
+        "privacy",
+        "forget",
+        "clear",
+        "help",
+    ]
     assert all(value == expected for value in names.values())
     dutch = {c["command"]: c["description"] for c in bot_api.commands[("all_private_chats", "nl")]}
     assert dutch["language"] == "de taal wijzigen"

@@ -406,23 +406,31 @@ class TelegramChannel:
         try:
             if payload.get("kind") == "copy":
                 assert self.staff_chat_id is not None
-                await bot.copy_message(int(address), self.staff_chat_id, int(payload["message_id"]))
+                copied = await bot.copy_message(
+                    int(address), self.staff_chat_id, int(payload["message_id"])
+                )
+                sent_id = copied.message_id
             else:
                 rows = [
                     [Option(label, action) for label, action in row]
                     for row in payload.get("options", [])
                 ]
-                await bot.send_message(
+                sent = await bot.send_message(
                     int(address),
                     str(payload["text"]),
                     parse_mode=ParseMode.HTML,
                     reply_markup=self._keyboard(rows),
                     link_preview_options=NO_PREVIEW,
                 )
+                sent_id = sent.message_id
         except Forbidden as exc:
             raise Undeliverable("blocked") from exc
         except TelegramError as exc:
             raise relay_error(exc) from exc
+        # For the quick exit: what the bot wrote in this chat in the last 48 hours.
+        await self.conversation.store.record_chat_messages(
+            ticket.user_key, [sent_id], self.conversation.clock()
+        )
 
     async def _register_commands(self) -> None:
         scope = BotCommandScopeAllPrivateChats()
@@ -463,8 +471,11 @@ class TelegramChannel:
             event = Event(
                 person, text=text or message.caption or "", message_ref=str(message.message_id)
             )
+        await self.conversation.store.record_chat_messages(
+            self.conversation.user_key(person), [message.message_id], self.conversation.clock()
+        )
         replies = await self.conversation.handle(event)
-        await self._deliver(int(person.address), replies, None)
+        await self._deliver(int(person.address), replies, None, person)
 
     async def _on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Edits can follow a relayed message; Telegram tells bots nothing of deletions in
@@ -495,7 +506,7 @@ class TelegramChannel:
         with contextlib.suppress(BadRequest):
             await query.answer(text=notice)
         source = query.message if isinstance(query.message, Message) else None
-        await self._deliver(int(person.address), replies, source)
+        await self._deliver(int(person.address), replies, source, person)
 
     async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
@@ -598,8 +609,23 @@ class TelegramChannel:
             ]
         )
 
-    async def _deliver(self, chat_id: int, replies: list[Reply], source: Message | None) -> None:
+    async def _clear_chat(self, chat_id: int, person: Person) -> None:
+        store, bot = self.conversation.store, self.application.bot
+        ids = await store.take_chat_messages(
+            self.conversation.user_key(person), self.conversation.clock()
+        )
+        for start in range(0, len(ids), 100):  # deleteMessages takes at most 100 ids
+            with contextlib.suppress(TelegramError):  # some may be gone or too old
+                await bot.delete_messages(chat_id, ids[start : start + 100])
+
+    async def _deliver(
+        self, chat_id: int, replies: list[Reply], source: Message | None, person: Person
+    ) -> None:
         bot = self.application.bot
+        sent_ids: list[int] = []
+        if any(reply.clear_chat for reply in replies):
+            await self._clear_chat(chat_id, person)
+            source = None
         for index, reply in enumerate(replies):
             markup = self._keyboard(reply.options)
             if index == 0 and reply.replace and source is not None:
@@ -618,13 +644,18 @@ class TelegramChannel:
                         continue
                     # Too old to edit, or deleted meanwhile: send it as a new message instead.
             try:
-                await bot.send_message(
+                sent = await bot.send_message(
                     chat_id,
                     reply.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
                 )
+                sent_ids.append(sent.message_id)
             except Forbidden:
                 log.info("recipient_blocked_bot")
-                return
+                break
+        if sent_ids:
+            await self.conversation.store.record_chat_messages(
+                self.conversation.user_key(person), sent_ids, self.conversation.clock()
+            )

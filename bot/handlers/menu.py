@@ -29,6 +29,7 @@ def main_menu(turn: Turn, intro: str | None = None, replace: bool = False) -> Re
     options.append(
         [Option("🆘 " + _("Emergency"), "emergency"), Option("🌐 " + _("Language"), "lang")]
     )
+    options.append([Option("🚪 " + _("Quick exit"), "clear")])
     return Reply("\n\n".join(lines), options, replace=replace)
 
 

@@ -58,3 +58,9 @@ async def forget(turn: Turn, args: list[str]) -> list[Reply]:
         escape(_("You can also delete this chat in Telegram. To use the bot again, just write.")),
     ]
     return [Reply("\n".join(lines))]
+
+
+async def quick_exit(turn: Turn, args: list[str]) -> list[Reply]:
+    """Deletes the chat's last 48 hours where the channel can, leaving one neutral line."""
+    turn.profile.state.pop("awaiting", None)
+    return [Reply("👋", [[Option("☰", "menu")]], clear_chat=True)]

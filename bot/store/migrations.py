@@ -112,4 +112,14 @@ MIGRATIONS: list[str] = [
         signature TEXT NOT NULL
     ) STRICT;
     """,
+    # 5: the message ids of the last 48 hours of each chat, for the quick exit (/clear):
+    # Telegram lets a bot delete messages up to 48 hours old, and nothing older is kept.
+    """
+    CREATE TABLE chat_messages (
+        user_key   TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        at         TEXT NOT NULL,
+        PRIMARY KEY (user_key, message_id)
+    ) STRICT;
+    """,
 ]

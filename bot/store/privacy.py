@@ -22,7 +22,32 @@ class Purged:
     people: int
 
 
+CLEARABLE_HOURS = 48  # Telegram: bots may delete messages up to 48 hours old
+
+
 class PrivacyQueries(BookingQueries):
+    async def record_chat_messages(
+        self, user_key: str, message_ids: list[int], now: datetime
+    ) -> None:
+        async with self.write_lock:
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO chat_messages (user_key, message_id, at) VALUES (?, ?, ?)",
+                [(user_key, message_id, iso(now)) for message_id in message_ids],
+            )
+
+    async def take_chat_messages(self, user_key: str, now: datetime) -> list[int]:
+        """The ids still deletable, forgotten as they are handed out."""
+        since = iso(now - timedelta(hours=CLEARABLE_HOURS))
+        async with self.write_lock:
+            async with self._db.execute(
+                "SELECT message_id FROM chat_messages WHERE user_key = ? AND at >= ? "
+                "ORDER BY message_id",
+                (user_key, since),
+            ) as cursor:
+                ids = [int(row[0]) async for row in cursor]
+            await self._db.execute("DELETE FROM chat_messages WHERE user_key = ?", (user_key,))
+        return ids
+
     async def forget(self, user_key: str, now: datetime) -> Forgotten:
         """Everything about one person, in one transaction. Counters, which hold no key, stay."""
         upcoming = await self.upcoming_for(user_key, now)
@@ -36,6 +61,7 @@ class PrivacyQueries(BookingQueries):
             cursor = await self._db.execute("DELETE FROM tickets WHERE user_key = ?", (user_key,))
             conversations = cursor.rowcount
             await self._db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
+            await self._db.execute("DELETE FROM chat_messages WHERE user_key = ?", (user_key,))
         return Forgotten(upcoming, appointments, conversations)
 
     async def purge_expired(
@@ -66,4 +92,8 @@ class PrivacyQueries(BookingQueries):
                 )
             cursor = await self._db.execute("DELETE FROM users WHERE last_seen < ?", (stale,))
             people = cursor.rowcount
+            await self._db.execute(
+                "DELETE FROM chat_messages WHERE at < ?",
+                (iso(now - timedelta(hours=CLEARABLE_HOURS)),),
+            )
         return Purged(conversations, appointments, people)
