@@ -13,6 +13,7 @@ import asyncio
 import html
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -148,6 +149,32 @@ def guess_language(hint: str | None, supported: Sequence[str], default: str) -> 
     return default
 
 
+class FloodGuard:
+    """Per-person rate limit: a flood slows only that person, who is told once per window.
+
+    Kept in memory on purpose: it protects the process, and a restart may forget it.
+    """
+
+    def __init__(self, events: int = 30, seconds: float = 60.0) -> None:
+        self.events, self.seconds = events, seconds
+        self._seen: dict[str, list[float]] = {}
+        self._warned: dict[str, float] = {}
+
+    def check(self, key: str, now: float) -> str:
+        """'ok', 'warn' (first event over the limit) or 'drop'."""
+        recent = [t for t in self._seen.get(key, []) if now - t < self.seconds]
+        recent.append(now)
+        self._seen[key] = recent
+        if len(self._seen) > 10_000:  # forget the quiet ones
+            self._seen = {k: v for k, v in self._seen.items() if now - v[-1] < self.seconds}
+        if len(recent) <= self.events:
+            return "ok"
+        if now - self._warned.get(key, -self.seconds) >= self.seconds:
+            self._warned[key] = now
+            return "warn"
+        return "drop"
+
+
 class PersonLocks:
     """One lock per person with events in flight; forgotten as soon as nobody waits."""
 
@@ -193,6 +220,7 @@ class Conversation:
         self._text: FallbackHandler | None = None
         self._awaited: dict[str, FallbackHandler] = {}
         self._locks = PersonLocks()
+        self.flood = FloodGuard()
 
     # --- wiring (see bot/app.py) -------------------------------------------------------------
     def command(self, name: str, handler: Handler, description: str) -> None:
@@ -256,6 +284,15 @@ class Conversation:
             profile.language = self.config.default_language
         profile.address = event.person.address
         now = self.clock()
+        # Messages for the team are never dropped (the outbox paces them); anything else from
+        # someone flooding the bot is answered once, then ignored until they slow down.
+        if profile.state.get("awaiting") != "talk":
+            verdict = self.flood.check(user_key, time.monotonic())
+            if verdict != "ok":
+                if verdict == "drop":
+                    return []
+                with use_language(self.catalogs, profile.language):
+                    return [Reply(escape(_("You are writing very fast. Please wait a minute.")))]
         turn = Turn(
             event, profile, self.config, self.content, self.catalogs, self.matcher, now, self.store
         )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.channels.telegram import TelegramChannel
+from bot.conversation import FloodGuard
 from bot.relay import Relay
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
@@ -64,6 +65,8 @@ def running_bot(env: dict[str, str], clock: FakeClock) -> RunningBot:
     async def start() -> AsyncIterator[Runtime]:
         settings = load_settings(env)
         async with open_runtime(settings, clock) as runtime:
+            # Scripted people tap faster than anyone; the flood guard has its own test.
+            runtime.conversation.flood = FloodGuard(events=10_000)
             relay = Relay(runtime.conversation)
             channel = TelegramChannel(
                 runtime.conversation,
