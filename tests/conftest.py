@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.channels.telegram import TelegramChannel
-from bot.conversation import FloodGuard
+from bot.conversation import FloodGuard, Person
 from bot.relay import Relay
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
@@ -99,6 +99,10 @@ class TelegramPerson:
         self.api = api
         self.user = user
         api.open_private_chat(user)
+
+    def core_person(self) -> Person:
+        """How the conversation core names this person (to look them up in the store)."""
+        return Person("telegram", str(self.user.id), str(self.user.id))
 
     async def send(self, text: str) -> ChatMessage:
         before = self.api.activity(self.user.id)

@@ -42,7 +42,7 @@ async def test_book_see_move_and_cancel(
         assert "Rendez-vous déplacé" in staff_messages(bot_api)[-1].text
 
         upcoming = await runtime.store.upcoming_for(
-            runtime.conversation.user_key(_person(ana)), clock.now
+            runtime.conversation.user_key(ana.core_person()), clock.now
         )
         assert [a.code for a in upcoming] == [new_code.group(0)]
 
@@ -54,12 +54,6 @@ async def test_book_see_move_and_cancel(
         assert "Rendez-vous annulé" in staff_messages(bot_api)[-1].text
         empty = await ana.send("/appointments")
         assert "You have no appointment coming up." in empty.text
-
-
-def _person(person: TelegramPerson):  # type: ignore[no-untyped-def]
-    from bot.conversation import Person
-
-    return Person("telegram", str(person.user.id), str(person.user.id))
 
 
 async def test_a_replayed_confirmation_never_books_twice(
@@ -86,7 +80,7 @@ async def test_a_replayed_confirmation_never_books_twice(
         again, _answer = await ana.send_callback(booked, confirm_data)
         assert "already booked" in again.text and code.group(0) in again.text
         upcoming = await runtime.store.upcoming_for(
-            runtime.conversation.user_key(_person(ana)), clock.now
+            runtime.conversation.user_key(ana.core_person()), clock.now
         )
         assert len(upcoming) == 1
     notices = [m for m in staff_messages(bot_api) if "Nouveau rendez-vous" in m.text]

@@ -60,7 +60,9 @@ async def test_purge_by_age_with_a_controllable_clock(
         assert CODE.match(code)
         offer = await ana.send("/talk")
         await ana.tap(offer, "Write to the team")
-        ticket = await runtime.store.latest_ticket_for(runtime.conversation.user_key(_person(ana)))
+        ticket = await runtime.store.latest_ticket_for(
+            runtime.conversation.user_key(ana.core_person())
+        )
         assert ticket is not None
         await runtime.store.close_ticket(ticket.id, clock.now)
 
@@ -75,12 +77,6 @@ async def test_purge_by_age_with_a_controllable_clock(
         purged = await purge_expired(runtime.conversation)
         assert purged.people == 1
     assert rows(env, "users") == 0 and rows(env, "booking_counts") == 1
-
-
-def _person(person: TelegramPerson):  # type: ignore[no-untyped-def]
-    from bot.conversation import Person
-
-    return Person("telegram", str(person.user.id), str(person.user.id))
 
 
 async def test_quick_exit_deletes_the_chat_and_leaves_one_neutral_line(

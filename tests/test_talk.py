@@ -111,7 +111,9 @@ async def test_a_conversation_in_a_forum_staff_group(
         assert copy.thread_id in bot_api.closed_topics[STAFF_CHAT]
         thanks = await ana.tap(prompt, "5")
         assert "Thank you." in thanks.text
-        ticket = await runtime.store.latest_ticket_for(runtime.conversation.user_key(_person(ana)))
+        ticket = await runtime.store.latest_ticket_for(
+            runtime.conversation.user_key(ana.core_person())
+        )
         assert ticket is not None and ticket.rating == 5 and ticket.status == "closed"
 
         # Writing again soon after: the same conversation, its topic reopened.
@@ -135,12 +137,6 @@ async def _staff(api: FakeBotAPI, text: str, **where: Any) -> str:
     api.staff_writes(NURSE, STAFF_CHAT, text, **where)
     await api.wait_for(lambda: len(api.bot_messages(STAFF_CHAT)) > before)
     return api.bot_messages(STAFF_CHAT)[-1].text
-
-
-def _person(person: TelegramPerson):  # type: ignore[no-untyped-def]
-    from bot.conversation import Person
-
-    return Person("telegram", str(person.user.id), str(person.user.id))
 
 
 async def test_a_conversation_in_a_group_without_topics(
