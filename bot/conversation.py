@@ -220,6 +220,8 @@ class Conversation:
         self._text: FallbackHandler | None = None
         self._awaited: dict[str, FallbackHandler] = {}
         self._locks = PersonLocks()
+        # While rotating keys: people not yet seen under the new key are renamed on arrival.
+        self.previous_keys: Keys | None = None
         self.flood = FloodGuard()
 
     # --- wiring (see bot/app.py) -------------------------------------------------------------
@@ -272,6 +274,11 @@ class Conversation:
 
     async def _handle_locked(self, event: Event, user_key: str) -> list[Reply]:
         profile = await self.store.load_profile(user_key)
+        if profile is None and self.previous_keys is not None:
+            person = event.person
+            old_key = self.previous_keys.pseudonym(person.channel, person.platform_id)
+            if await self.store.rename_person(old_key, user_key):
+                profile = await self.store.load_profile(user_key)
         if profile is None:
             profile = Profile(
                 user_key=user_key,

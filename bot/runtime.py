@@ -36,9 +36,14 @@ async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncItera
     keys = Keys(settings.secret_key)
     store = await Store.open(settings.database_path, keys)
     try:
+        previous = Keys(settings.previous_secret_key) if settings.previous_secret_key else None
+        if previous is not None:
+            resealed = await store.reseal_all(previous)
+            log.warning("key_rotation resealed=%d (remove BOT_SECRET_KEY_PREVIOUS later)", resealed)
         conversation = build_conversation(
             store, keys, checked.config, checked.content, checked.catalogs, checked.matcher, clock
         )
+        conversation.previous_keys = previous
         yield Runtime(settings, keys, store, conversation)
     finally:
         await store.close()

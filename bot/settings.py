@@ -26,6 +26,8 @@ class SettingsError(Exception):
 class Settings:
     data_dir: Path
     secret_key: bytes
+    # Set while rotating keys: the key the data was written with (see SECURITY.md).
+    previous_secret_key: bytes | None
     config_path: Path
     content_dir: Path
     telegram_token: str | None
@@ -52,6 +54,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         data_dir=data_dir,
         secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir),
+        previous_secret_key=(env.get("BOT_SECRET_KEY_PREVIOUS") or "").encode() or None,
         config_path=Path(env.get("BOT_CONFIG") or BUNDLED_CONFIG),
         content_dir=Path(env.get("BOT_CONTENT") or BUNDLED_CONTENT),
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,

@@ -15,6 +15,7 @@ import aiosqlite
 from bot.store.crypto import Keys
 from bot.store.migrations import MIGRATIONS
 from bot.store.privacy import PrivacyQueries
+from bot.store.rotation import RotationQueries
 from bot.store.tickets import TicketQueries
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class Profile:
     is_new: bool = False
 
 
-class Store(PrivacyQueries, TicketQueries):
+class Store(PrivacyQueries, TicketQueries, RotationQueries):
     def __init__(self, db: aiosqlite.Connection, keys: Keys) -> None:
         self._db = db
         self._keys = keys
