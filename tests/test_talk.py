@@ -218,3 +218,19 @@ async def test_staff_commands_do_nothing_outside_the_staff_chat(
         await bot_api.wait_for(lambda: -100999 in bot_api.left_chats)
         bot_api.group_message(stranger, -100999, "/close")
     assert not [p for p in bot_api.calls_to("sendMessage") if str(p["chat_id"]) == "-100999"]
+
+
+async def test_the_staff_group_is_checked_at_start_up(
+    running_bot: RunningBot, bot_api: FakeBotAPI, env: dict[str, str], caplog: Any
+) -> None:
+    bot_api.open_group_chat(STAFF_CHAT, "Team", forum=False, bot_admin=False)
+    env["TELEGRAM_STAFF_CHAT_ID"] = str(STAFF_CHAT)
+    async with running_bot():
+        pass
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "staff_chat_bot_not_admin" in messages
+    assert "staff_chat_without_topics" in messages
+    env["TELEGRAM_STAFF_CHAT_ID"] = "-100777"  # a group the bot is not in
+    async with running_bot():
+        pass
+    assert "staff_chat_unreachable" in " ".join(r.getMessage() for r in caplog.records)

@@ -207,13 +207,28 @@ class TelegramChannel:
     async def _bookings_thread(self) -> int | None:
         """Booking notices go to their own topic when the staff group has topics."""
         assert self.staff_chat_id is not None
+        bot = self.application.bot
         try:
-            chat = await self.application.bot.get_chat(self.staff_chat_id)
+            chat = await bot.get_chat(self.staff_chat_id)
+            member = await bot.get_chat_member(self.staff_chat_id, bot.id)
         except TelegramError as exc:
-            log.warning("staff_chat_unreachable error=%s", type(exc).__name__)
+            log.error(
+                "staff_chat_unreachable error=%s (add the bot to the staff group and check "
+                "TELEGRAM_STAFF_CHAT_ID)",
+                type(exc).__name__,
+            )
             return None
         self._staff_is_forum = bool(chat.is_forum)
+        if member.status not in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}:
+            log.warning(
+                "staff_chat_bot_not_admin (make the bot an admin of the staff group so it can "
+                "create and close topics)"
+            )
         if not chat.is_forum:
+            log.warning(
+                "staff_chat_without_topics (conversations thread by reply; turn topics on in "
+                "the group settings for one topic per conversation)"
+            )
             return None
         store = self.conversation.store
         known = await store.setting("telegram_bookings_thread")

@@ -140,6 +140,7 @@ class FakeBotAPI:
         self.left_chats: list[int] = []
         self.topics: dict[int, dict[int, str]] = {}
         self.closed_topics: dict[int, set[int]] = {}
+        self.bot_admin_in: set[int] = set()
         # Errors to answer instead of the real result: method -> list of (status, retry_after).
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
         # Seconds to wait before answering a method: a slow network.
@@ -231,8 +232,12 @@ class FakeBotAPI:
         self.chats[user.id] = {"id": user.id, "type": "private", "first_name": user.first_name}
         self.messages.setdefault(user.id, {})
 
-    def open_group_chat(self, chat_id: int, title: str = "Staff", forum: bool = False) -> None:
+    def open_group_chat(
+        self, chat_id: int, title: str = "Staff", forum: bool = False, bot_admin: bool = True
+    ) -> None:
         self.chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+        if bot_admin:
+            self.bot_admin_in.add(chat_id)
         if forum:
             self.chats[chat_id]["is_forum"] = True
         self.messages.setdefault(chat_id, {})
@@ -573,6 +578,19 @@ class FakeBotAPI:
     async def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
         return {**self.chats[chat_id], "accent_color_id": 0, "max_reaction_count": 11}
+
+    async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        if int(params["user_id"]) == BOT_USER["id"] and chat_id in self.bot_admin_in:
+            rights = dict.fromkeys(
+                ["can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                 "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                 "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                 "can_delete_stories", "can_manage_topics", "can_pin_messages"],
+                True,
+            )  # fmt: skip
+            return {"status": "administrator", "user": BOT_USER, **rights}
+        return {"status": "member", "user": BOT_USER}
 
     async def api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
