@@ -96,3 +96,14 @@ async def test_quick_exit_deletes_the_chat_and_leaves_one_neutral_line(
         )
     assert topic.message_id not in bot_api.messages[maria.user.id]
     assert len(bot_api.calls_to("deleteMessages")) == 1
+
+
+async def test_privacy_says_how_long_from_the_config(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
+    async with running_bot():
+        privacy = await maria.send("/privacy")
+        page = await maria.tap(privacy, "En savoir plus")
+    assert "Les rendez-vous sont effacés 30 jours après leur date." in page.text
+    assert "Tout ce qui vous concerne est effacé après 365 jours sans écrire." in page.text
+    assert "L'équipe les lit dans son groupe Telegram." in page.text

@@ -141,8 +141,31 @@ def locations_block(turn: Turn) -> str:
     return "\n\n".join(location_summary(turn, place) for place in turn.config.locations)
 
 
+def retention_block(turn: Turn) -> str:
+    """How long things are kept, from the config, so the words never drift from the purge."""
+    rules = turn.config.retention
+    lines = [
+        _("Appointments are deleted {days} days after their date.").format(
+            days=rules.appointments_days
+        ),
+        _("Closed conversations with the team are deleted after {days} days.").format(
+            days=rules.closed_conversations_days
+        ),
+        _("Everything about you is deleted after {days} days without writing.").format(
+            days=rules.inactive_people_days
+        ),
+        _("Messages for the team are deleted by the bot once delivered.")
+        + " "
+        + _("The team reads them in its Telegram group."),
+        _("/forget deletes everything now. The quick exit clears this chat."),
+    ]
+    return "\n".join("• " + escape(line) for line in lines)
+
+
 def render_include(turn: Turn, name: str) -> str:
     """Blocks a content page can pull from the config (`include:` in content files)."""
+    if name == "retention":
+        return retention_block(turn)
     if name == "locations":
         return locations_block(turn)
     if name == "emergency":
