@@ -82,6 +82,8 @@ class Reply:
     notice: str | None = None
     # Quick exit: the channel first deletes what it still can of the chat, then shows this.
     clear_chat: bool = False
+    # False for the last word to someone just forgotten: the channel keeps no trace of it.
+    tracked: bool = True
 
 
 class StaleAction(Exception):

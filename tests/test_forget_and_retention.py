@@ -40,6 +40,7 @@ async def test_forget_removes_everything_and_tells_the_team(
     assert rows(env, "users") == 0
     assert rows(env, "appointments") == 0 and rows(env, "reminders") == 0
     assert rows(env, "tickets") == 0 and rows(env, "outbox") == 0
+    assert rows(env, "chat_messages") == 0  # not even the id of the goodbye message
     assert rows(env, "booking_counts") == 2  # booked and cancelled: numbers without a key
 
 

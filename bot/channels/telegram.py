@@ -666,7 +666,8 @@ class TelegramChannel:
                     reply_markup=markup,
                     link_preview_options=NO_PREVIEW,
                 )
-                sent_ids.append(sent.message_id)
+                if reply.tracked:
+                    sent_ids.append(sent.message_id)
             except Forbidden:
                 log.info("recipient_blocked_bot")
                 break

@@ -57,7 +57,7 @@ async def forget(turn: Turn, args: list[str]) -> list[Reply]:
         ),
         escape(_("You can also delete this chat in Telegram. To use the bot again, just write.")),
     ]
-    return [Reply("\n".join(lines))]
+    return [Reply("\n".join(lines), tracked=False)]
 
 
 async def quick_exit(turn: Turn, args: list[str]) -> list[Reply]:

@@ -126,8 +126,3 @@ class Store(PrivacyQueries, TicketQueries, RotationQueries):
                 day,
             ),
         )
-
-    async def count_users(self) -> int:
-        async with self._db.execute("SELECT COUNT(*) FROM users") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -294,8 +293,3 @@ class TicketQueries(StoreBase):
         async with self._db.execute("SELECT COUNT(*) FROM outbox") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
-
-    async def pending_sources(self) -> AsyncIterator[str]:  # for tests and diagnostics
-        async with self._db.execute("SELECT source FROM outbox ORDER BY id") as cursor:
-            async for row in cursor:
-                yield str(row[0])
