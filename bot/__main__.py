@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.agenda import agenda_ics, agenda_text, period
+from bot.channels.signal import SignalChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.terminal import TerminalChannel
 from bot.channels.text import html_to_plain
@@ -32,38 +33,52 @@ log = logging.getLogger("bot")
 
 async def serve(settings: Settings) -> None:
     async with open_runtime(settings) as runtime:
-        if not settings.telegram_token:
+        if not settings.telegram_token and not settings.signal_cli:
             print(
                 "No channel configured: starting the terminal conversation. "
-                "Set TELEGRAM_BOT_TOKEN to connect Telegram (see README).",
+                "Set TELEGRAM_BOT_TOKEN (and/or SIGNAL_ACCOUNT and SIGNAL_CLI) to connect "
+                "Telegram or Signal (see README).",
                 file=sys.stderr,
             )
             await _terminal(runtime, None)
             return
-        staff_chat = settings.staff_chat_id or runtime.conversation.config.staff.telegram_chat_id
-        relay = Relay(runtime.conversation)
-        telegram = TelegramChannel(
-            runtime.conversation,
-            runtime.keys,
-            settings.telegram_token,
-            settings.telegram_api_url,
-            staff_chat,
-            relay,
-        )
+        conversation = runtime.conversation
+        relay = Relay(conversation)
+        channels: list[TelegramChannel | SignalChannel] = []
+        if settings.telegram_token:
+            staff_chat = settings.staff_chat_id or conversation.config.staff.telegram_chat_id
+            channels.append(
+                TelegramChannel(
+                    conversation,
+                    runtime.keys,
+                    settings.telegram_token,
+                    settings.telegram_api_url,
+                    staff_chat,
+                    relay,
+                )
+            )
+        else:
+            log.warning("no_staff_chat (conversations with the team need Telegram for staff)")
+        if settings.signal_account and settings.signal_cli:
+            channels.append(
+                SignalChannel(conversation, settings.signal_account, settings.signal_cli, relay)
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await telegram.start()
-        reminders = asyncio.create_task(run_reminders(runtime.conversation, stop))
+        for channel in channels:
+            await channel.start()
+        reminders = asyncio.create_task(run_reminders(conversation, stop))
         relaying = asyncio.create_task(relay.run(stop))
-        purging = asyncio.create_task(run_purges(runtime.conversation, stop))
+        purging = asyncio.create_task(run_purges(conversation, stop))
         try:
             await stop.wait()
         finally:
             log.info("shutting_down")
             await asyncio.gather(reminders, relaying, purging)
-            await telegram.stop()
+            for channel in reversed(channels):
+                await channel.stop()
 
 
 async def _terminal(runtime: Runtime, language: str | None) -> None:

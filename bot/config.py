@@ -282,6 +282,12 @@ class Retention(Strict):
     inactive_people_days: Annotated[int, Field(ge=30)] = 365
 
 
+class Signal(Strict):
+    # Disappearing messages the bot turns on in its chat with each new person on Signal
+    # (0 leaves them off). People can change the timer in the chat's settings.
+    disappearing_messages_hours: Annotated[int, Field(ge=0, le=24 * 28)] = 24
+
+
 class Organisation(Strict):
     name: str
     website: str | None = None
@@ -308,6 +314,7 @@ class Config(Strict):
     staff: Staff = Field(default_factory=Staff)
     appointments: Appointments | None = None
     retention: Retention = Field(default_factory=Retention)
+    signal: Signal = Field(default_factory=Signal)
 
     @field_validator("timezone")
     @classmethod

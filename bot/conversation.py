@@ -46,15 +46,38 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the person's platform keeps for us (a Signal attachment): fetched only when
+    it is relayed to the team, never stored by the bot."""
+
+    channel: str
+    ref: str
+    content_type: str
+    filename: str | None = None
+
+    def as_payload(self) -> dict[str, str | None]:
+        return {
+            "channel": self.channel,
+            "ref": self.ref,
+            "content_type": self.content_type,
+            "filename": self.filename,
+        }
+
+
+@dataclass(frozen=True)
 class Event:
     person: Person
     text: str | None = None
     action: str | None = None
     command: str | None = None
     args: str = ""
-    # The platform's reference to the message (Telegram: its message id), so it can be
-    # relayed by copying rather than by storing its text; None where there is no such thing.
+    # The platform's reference to the message (Telegram: its message id; Signal: its
+    # timestamp): a message relayed twice is recognised, and an edit finds its copy.
     message_ref: str | None = None
+    # The staff chat can copy this message straight from the person's chat (same platform),
+    # so neither its text nor its files pass through the bot's outbox.
+    copyable: bool = False
+    attachments: tuple[Attachment, ...] = ()
     # A button whose data the bot did not issue: forged, or from an older version.
     unknown_button: bool = False
 
@@ -149,6 +172,19 @@ def guess_language(hint: str | None, supported: Sequence[str], default: str) -> 
         if base in supported:
             return base
     return default
+
+
+def choice_word(label: str) -> str:
+    """'🧪 Testing' -> 'testing': how someone would type an option's label."""
+    return " ".join(re.sub(r"[^\w\s]", " ", label.casefold()).split())
+
+
+def remember_offered(profile: Profile, reply: Reply) -> None:
+    """The choices last shown, so a typed number or label can pick one where there are no
+    buttons (Signal, the terminal)."""
+    options = [o for row in reply.options for o in row if o.action]
+    profile.state["offered"] = [o.action for o in options]
+    profile.state["offered_words"] = [choice_word(o.label) for o in options]
 
 
 class FloodGuard:
@@ -247,6 +283,10 @@ class Conversation:
         """What a person sees after an unknown or outdated button: a polite word and the menu."""
         self._fallback = handler
 
+    @property
+    def command_names(self) -> frozenset[str]:
+        return frozenset(self._commands)
+
     def command_list(self, lang: str) -> list[tuple[str, str]]:
         """(command, description) pairs in `lang`, for a platform's command menu."""
         with use_language(self.catalogs, lang):
@@ -310,8 +350,7 @@ class Conversation:
             # Remember the actions offered last, so a typed number can choose one on channels
             # without buttons (the terminal, Signal).
             if replies:
-                offered = [o.action for row in replies[-1].options for o in row if o.action]
-                profile.state["offered"] = offered
+                remember_offered(profile, replies[-1])
         if not turn.forgotten:
             await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
         for notice in turn.staff_notices:
@@ -348,14 +387,30 @@ class Conversation:
         return await self._stale(turn)
 
     def _offered_choice(self, turn: Turn, text: str) -> str | None:
+        """A typed number, or an option's label, chooses among the options last shown."""
         choice = text.strip()
-        if not choice.isdigit():
-            return None
-        if choice == "0":
-            return "menu"
         offered: list[str] = turn.profile.state.get("offered", [])
-        index = int(choice) - 1
-        return offered[index] if 0 <= index < len(offered) else None
+        if choice.isdigit():
+            if choice == "0":
+                return "menu"
+            index = int(choice) - 1
+            return offered[index] if 0 <= index < len(offered) else None
+        words: list[str] = turn.profile.state.get("offered_words", [])
+        typed = choice_word(choice)
+        if typed and len(words) == len(offered) and words.count(typed) == 1:
+            return offered[words.index(typed)]
+        return None
+
+    async def remember_shown(self, user_key: str, reply: Reply) -> None:
+        """A message sent outside a turn (a reply from the team, a reminder) now holds the
+        choices a typed number refers to."""
+        async with self._locks.hold(user_key):
+            profile = await self.store.load_profile(user_key)
+            if profile is None:
+                return
+            remember_offered(profile, reply)
+            today = self.clock().astimezone(self.config.zone).date()
+            await self.store.save_profile(profile, today)
 
     async def _stale(self, turn: Turn) -> list[Reply]:
         if self._fallback is None:

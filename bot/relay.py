@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +36,17 @@ class Undeliverable(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Media:
+    """A file on its way between platforms, held in memory only for the delivery."""
+
+    data: bytes
+    content_type: str
+    filename: str
+
+
 StaffDelivery = Callable[[Ticket, dict[str, Any]], Awaitable[None]]
+MediaSource = Callable[[dict[str, Any]], Awaitable[Media]]
 PersonDelivery = Callable[[Ticket, str, dict[str, Any]], Awaitable[None]]
 
 
@@ -50,12 +61,23 @@ class Relay:
         self._to_staff: StaffDelivery | None = None
         self._to_person: dict[str, PersonDelivery] = {}
         self._draining: dict[int, asyncio.Task[None]] = {}
+        self._media: dict[str, MediaSource] = {}
 
     def deliver_to_staff_with(self, deliver: StaffDelivery) -> None:
         self._to_staff = deliver
 
     def deliver_to_people_with(self, channel: str, deliver: PersonDelivery) -> None:
         self._to_person[channel] = deliver
+
+    def fetch_media_with(self, channel: str, fetch: MediaSource) -> None:
+        """How to download a file that lives on `channel` (attachment refs in payloads)."""
+        self._media[channel] = fetch
+
+    async def media(self, attachment: dict[str, Any]) -> Media:
+        fetch = self._media.get(str(attachment.get("channel")))
+        if fetch is None:
+            raise RetryLater(30)  # that channel is not connected yet
+        return await fetch(attachment)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -33,6 +33,9 @@ class Settings:
     telegram_token: str | None
     telegram_api_url: str
     staff_chat_id: int | None
+    # The bot's Signal number and where signal-cli's daemon listens (host:port or a socket).
+    signal_account: str | None
+    signal_cli: str | None
     log_level: str
 
     @property
@@ -51,6 +54,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"TELEGRAM_STAFF_CHAT_ID: {staff!r} is not a number (a group id looks like -100…)"
         ) from exc
+    signal_account, signal_cli = env.get("SIGNAL_ACCOUNT"), env.get("SIGNAL_CLI")
+    if bool(signal_account) != bool(signal_cli):
+        raise SettingsError(
+            "SIGNAL_ACCOUNT and SIGNAL_CLI go together: the bot's number (+32…) and where "
+            "signal-cli's daemon listens (127.0.0.1:7583 or /run/signal-cli/socket)"
+        )
     return Settings(
         data_dir=data_dir,
         secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir),
@@ -60,6 +69,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
         staff_chat_id=staff_chat_id,
+        signal_account=env.get("SIGNAL_ACCOUNT") or None,
+        signal_cli=env.get("SIGNAL_CLI") or None,
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
     )
 

@@ -6,16 +6,19 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels.signal import SignalChannel
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import FloodGuard, Person
 from bot.relay import Relay
 from bot.runtime import Runtime, open_runtime
 from bot.settings import load_settings
 from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser
+from tests.fakes.signal_cli import FakeSignalCli, SentMessage, SignalUser
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +61,15 @@ RunningBot = Callable[[], AbstractAsyncContextManager[Runtime]]
 
 
 @pytest.fixture
-def running_bot(env: dict[str, str], clock: FakeClock) -> RunningBot:
-    """Starts the real bot (runtime + python-telegram-bot polling) against the fake server."""
+def channels() -> dict[str, Any]:
+    """The channels of the bot that runs now, by name (tests look at their counters)."""
+    return {}
+
+
+@pytest.fixture
+def running_bot(env: dict[str, str], clock: FakeClock, channels: dict[str, Any]) -> RunningBot:
+    """Starts the real bot (runtime + python-telegram-bot polling) against the fake server,
+    and the Signal adapter too when the test has a fake signal-cli daemon."""
 
     @asynccontextmanager
     async def start() -> AsyncIterator[Runtime]:
@@ -80,6 +90,15 @@ def running_bot(env: dict[str, str], clock: FakeClock) -> RunningBot:
                 group_messages_per_minute=6000,
             )
             await channel.start(poll_timeout=1)
+            channels["telegram"] = channel
+            signal_channel = None
+            if settings.signal_account and settings.signal_cli:
+                signal_channel = SignalChannel(
+                    runtime.conversation, settings.signal_account, settings.signal_cli, relay
+                )
+                await signal_channel.start()
+                await signal_channel.wait_connected()
+                channels["signal"] = signal_channel
             stop = asyncio.Event()
             relaying = asyncio.create_task(relay.run(stop))
             try:
@@ -87,6 +106,8 @@ def running_bot(env: dict[str, str], clock: FakeClock) -> RunningBot:
             finally:
                 stop.set()
                 await relaying
+                if signal_channel is not None:
+                    await signal_channel.stop()
                 await channel.stop()
 
     return start
@@ -138,3 +159,63 @@ def staff_chat(bot_api: FakeBotAPI, env: dict[str, str]) -> int:
     bot_api.open_group_chat(STAFF_CHAT, "Team", forum=True)
     env["TELEGRAM_STAFF_CHAT_ID"] = str(STAFF_CHAT)
     return STAFF_CHAT
+
+
+@pytest.fixture
+async def signal_cli(env: dict[str, str]) -> AsyncIterator[FakeSignalCli]:
+    """A fake signal-cli daemon; the bot started by `running_bot` connects to it."""
+    daemon = FakeSignalCli()
+    await daemon.start()
+    env["SIGNAL_ACCOUNT"] = daemon.account
+    env["SIGNAL_CLI"] = daemon.address
+    yield daemon
+    await daemon.stop()
+
+
+class SignalPerson:
+    """A person in a Signal app: types, attaches files, and reads what the bot sent."""
+
+    def __init__(self, daemon: FakeSignalCli, user: SignalUser, channels: dict[str, Any]) -> None:
+        self.daemon = daemon
+        self.user = user
+        self.channels = channels
+
+    def core_person(self) -> Person:
+        return Person("signal", self.user.uuid, self.user.uuid)
+
+    @property
+    def inbox(self) -> list[SentMessage]:
+        return self.daemon.messages_to(self.user)
+
+    async def deliver(self, envelope: dict[str, Any]) -> list[SentMessage]:
+        """Delivers an envelope and waits until the bot has handled it: what it sent back."""
+        channel = self.channels["signal"]
+        before, handled = len(self.inbox), channel.handled
+        await self.daemon.deliver(envelope)
+        await self.daemon.wait_for(lambda: channel.handled > handled, timeout=15)
+        return self.inbox[before:]
+
+    async def send(self, text: str, files: list[tuple[str, str, bytes]] | None = None) -> str:
+        """Sends a message; returns everything the bot answered, as one text."""
+        sent = await self.deliver(self.daemon.message_envelope(self.user, text, files or []))
+        return "\n\n".join(message.text for message in sent)
+
+    async def choose(self, label_part: str) -> str:
+        """Types the number of the choice whose label contains `label_part`."""
+        return await self.send(str(self.number_of(label_part)))
+
+    def number_of(self, label_part: str) -> int:
+        for line in self.inbox[-1].text.splitlines():
+            number, sep, label = line.strip().partition(". ")
+            if sep and number.isdigit() and label_part in label:
+                return int(number)
+        raise AssertionError(f"no choice with {label_part!r} in:\n{self.inbox[-1].text}")
+
+
+@pytest.fixture
+def ana(signal_cli: FakeSignalCli, channels: dict[str, Any]) -> SignalPerson:
+    return SignalPerson(
+        signal_cli,
+        SignalUser(uuid="9f1c2b7e-4d5a-4c3b-8e2f-0a1b2c3d4e5f", number="+32470123456", name="Ana"),
+        channels,
+    )

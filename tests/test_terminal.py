@@ -47,7 +47,7 @@ def test_chat_with_scripted_stdin(tmp_path: Path) -> None:
 def test_run_without_a_token_starts_the_terminal_and_says_how_to_connect(tmp_path: Path) -> None:
     result = run_cli(["run"], "2\n", tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Set TELEGRAM_BOT_TOKEN to connect Telegram" in result.stderr
+    assert "Set TELEGRAM_BOT_TOKEN (and/or SIGNAL_ACCOUNT and SIGNAL_CLI)" in result.stderr
     assert "PrEP" in result.stdout
 
 

@@ -19,6 +19,7 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -36,8 +37,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Conversation, Event, Option, Person, Reply, escape
+from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply, escape
 from bot.handlers.staff import (
+    StaffMessage,
     close_conversation,
     relay_from_staff,
     send_topic,
@@ -46,7 +48,7 @@ from bot.handlers.staff import (
 )
 from bot.handlers.talk import relay_edit
 from bot.i18n import N_, _, use_language
-from bot.relay import Relay, RetryLater, Undeliverable
+from bot.relay import Media, Relay, RetryLater, Undeliverable
 from bot.store import Keys
 from bot.store.tickets import Ticket
 
@@ -68,6 +70,31 @@ def relay_error(exc: TelegramError) -> RetryLater | Undeliverable:
     if isinstance(exc, (TimedOut, NetworkError)):
         return RetryLater(5)
     return Undeliverable(type(exc).__name__)
+
+
+def staff_attachments(message: Message) -> tuple[Attachment, ...]:
+    """The files of a staff message, as references Telegram keeps (for people on Signal)."""
+    found: list[Attachment] = []
+    if message.photo:
+        found.append(Attachment("telegram", message.photo[-1].file_id, "image/jpeg", "photo.jpg"))
+    if message.voice:
+        mime = message.voice.mime_type or "audio/ogg"
+        found.append(Attachment("telegram", message.voice.file_id, mime, "voice.ogg"))
+    for item, fallback in (
+        (message.audio, "audio/mpeg"),
+        # An animation also comes as a document, for older clients: one copy is enough.
+        (message.document if message.animation is None else None, "application/octet-stream"),
+        (message.video, "video/mp4"),
+        (message.animation, "video/mp4"),
+    ):
+        if item is not None:
+            name = getattr(item, "file_name", None)
+            found.append(Attachment("telegram", item.file_id, item.mime_type or fallback, name))
+    if message.video_note:
+        found.append(Attachment("telegram", message.video_note.file_id, "video/mp4", "video.mp4"))
+    if message.sticker:
+        found.append(Attachment("telegram", message.sticker.file_id, "image/webp", "sticker.webp"))
+    return tuple(found)
 
 
 class ButtonCodec:
@@ -162,6 +189,7 @@ class TelegramChannel:
                 self.relay.deliver_to_staff_with(self._relay_to_staff)
         if self.relay is not None:
             self.relay.deliver_to_people_with("telegram", self._relay_to_person)
+            self.relay.fetch_media_with("telegram", self._fetch_media)
         await self.application.start()
         await self.application.bot.delete_webhook(drop_pending_updates=False)
         self._polling = asyncio.create_task(self._poll(poll_timeout))
@@ -290,19 +318,29 @@ class TelegramChannel:
         if ticket.thread_id is not None:
             return ticket.thread_id
         subject = self._subject_title(ticket)
-        name = f"{ticket.pseudonym} · {ticket.language.upper()}" + (
-            f" · {subject}" if subject else ""
+        name = (
+            f"{ticket.pseudonym} · {ticket.language.upper()}"
+            + (f" · {subject}" if subject else "")
+            + await self._via(ticket)
         )
         topic = await bot.create_forum_topic(self.staff_chat_id, name[:128])
         await store.set_thread(ticket.id, topic.message_thread_id)
         summary = await bot.send_message(
             self.staff_chat_id,
-            self._summary(ticket),
+            self._summary(ticket) + await self._via(ticket, "\n"),
             parse_mode=ParseMode.HTML,
             message_thread_id=topic.message_thread_id,
         )
         await store.remember_staff_message(summary.message_id, ticket.id)
         return topic.message_thread_id
+
+    async def _via(self, ticket: Ticket, separator: str = " · ") -> str:
+        """Shown to the team for people who write from another platform: 'via Signal'."""
+        profile = await self.conversation.store.load_profile(ticket.user_key)
+        if profile is None or profile.channel == "telegram":
+            return ""
+        with use_language(self.conversation.catalogs, self.conversation.config.default_language):
+            return separator + escape(_("via {app}").format(app=profile.channel.capitalize()))
 
     def _subject_title(self, ticket: Ticket) -> str | None:
         if not ticket.subject:
@@ -366,7 +404,8 @@ class TelegramChannel:
                 # pseudonym, and a staff reply to either reaches the person.
                 header = await bot.send_message(
                     staff,
-                    f"💬 <b>{escape(ticket.pseudonym)}</b> · {ticket.language.upper()}",
+                    f"💬 <b>{escape(ticket.pseudonym)}</b> · {ticket.language.upper()}"
+                    + await self._via(ticket),
                     parse_mode=ParseMode.HTML,
                 )
                 header_id = header.message_id
@@ -397,13 +436,11 @@ class TelegramChannel:
                 if payload.get("source"):
                     await store.remember_copy(str(payload["source"]), copied.message_id, ticket.id)
             else:
-                sent = await bot.send_message(
-                    staff,
-                    escape(str(payload.get("text", ""))),
-                    message_thread_id=thread,
-                    parse_mode=ParseMode.HTML,
-                )
-                await store.remember_staff_message(sent.message_id, ticket.id)
+                reply_to = ReplyParameters(header_id) if header_id else None
+                sent_id = await self._post_to_staff(payload, thread, reply_to)
+                await store.remember_staff_message(sent_id, ticket.id)
+                if payload.get("source"):
+                    await store.remember_copy(str(payload["source"]), sent_id, ticket.id)
         except Forbidden as exc:
             raise RetryLater(60) from exc  # the bot was removed from the staff group
         except BadRequest as exc:
@@ -415,6 +452,77 @@ class TelegramChannel:
             raise relay_error(exc) from exc
         except TelegramError as exc:
             raise relay_error(exc) from exc
+
+    async def _post_to_staff(
+        self, payload: dict[str, Any], thread: int | None, reply_to: ReplyParameters | None
+    ) -> int:
+        """A message from a platform the group cannot copy from: its text, then its files
+        (the first carries the text as caption). Returns the id an edit should change."""
+        bot, staff = self.application.bot, self.staff_chat_id
+        assert staff is not None
+        text = escape(str(payload.get("text", "")))
+        attachments = payload.get("attachments") or []
+        if not attachments:
+            sent = await bot.send_message(
+                staff, text or "…", message_thread_id=thread, parse_mode=ParseMode.HTML,
+                reply_parameters=reply_to,
+            )  # fmt: skip
+            return sent.message_id
+        if self.relay is None:
+            raise RetryLater(30)
+        # Everything downloaded before anything is posted: a failed download retries cleanly.
+        files = [await self.relay.media(attachment) for attachment in attachments]
+        first_id: int | None = None
+        for media in files:
+            caption = text if first_id is None and text else None
+            sent = await self._send_media(staff, media, caption, thread, reply_to)
+            if first_id is None:
+                first_id = sent.message_id
+        assert first_id is not None
+        return first_id
+
+    async def _send_media(
+        self,
+        chat_id: int,
+        media: Media,
+        caption: str | None,
+        thread: int | None,
+        reply_to: ReplyParameters | None = None,
+    ) -> Message:
+        """Photos as photos and voice messages as voice messages where Telegram takes them;
+        anything it refuses arrives as a file rather than not at all."""
+        bot = self.application.bot
+        common: dict[str, Any] = {
+            "caption": caption,
+            "parse_mode": ParseMode.HTML,
+            "message_thread_id": thread,
+            "reply_parameters": reply_to,
+        }
+        kind = media.content_type.split("/", 1)[0]
+        file = InputFile(media.data, filename=media.filename)
+        try:
+            if media.content_type in {"image/jpeg", "image/png"}:
+                return await bot.send_photo(chat_id, file, **common)
+            if kind == "audio":
+                return await bot.send_voice(chat_id, file, **common)
+            if kind == "video":
+                return await bot.send_video(chat_id, file, **common)
+        except BadRequest as exc:
+            log.info("media_sent_as_document reason=%s", type(exc).__name__)
+            file = InputFile(media.data, filename=media.filename)
+        return await bot.send_document(chat_id, file, **common)
+
+    async def _fetch_media(self, attachment: dict[str, Any]) -> Media:
+        """A staff member's file, downloaded for a person on another platform."""
+        try:
+            found = await self.application.bot.get_file(str(attachment["ref"]))
+            data = bytes(await found.download_as_bytearray())
+        except BadRequest as exc:  # gone, or over the 20 MB bots may download
+            raise Undeliverable(f"file: {type(exc).__name__}") from exc
+        except TelegramError as exc:
+            raise relay_error(exc) from exc
+        name = attachment.get("filename") or "file"
+        return Media(data, str(attachment.get("content_type") or "application/octet-stream"), name)
 
     async def _relay_to_person(self, ticket: Ticket, address: str, payload: dict[str, Any]) -> None:
         bot = self.application.bot
@@ -484,7 +592,10 @@ class TelegramChannel:
             # Photos, voice messages and stickers come as their caption or empty text; the
             # message id lets a conversation with the team copy them without storing them.
             event = Event(
-                person, text=text or message.caption or "", message_ref=str(message.message_id)
+                person,
+                text=text or message.caption or "",
+                message_ref=str(message.message_id),
+                copyable=True,
             )
         await self.conversation.store.record_chat_messages(
             self.conversation.user_key(person), [message.message_id], self.conversation.clock()
@@ -569,9 +680,13 @@ class TelegramChannel:
             await relay_from_staff(
                 self.conversation,
                 ticket,
-                message.message_id,
-                self._staff_key(message),
-                message.text,
+                StaffMessage(
+                    "telegram",
+                    message.message_id,
+                    self._staff_key(message),
+                    message.text or message.caption,
+                    staff_attachments(message),
+                ),
             )
         if answer is not None:
             await message.reply_text(

@@ -10,16 +10,8 @@ import asyncio
 import getpass
 from typing import TextIO
 
-from bot.channels.text import numbered
+from bot.channels.text import html_to_plain, numbered, text_event
 from bot.conversation import Conversation, Event, Person, Reply
-
-
-def parse_input(person: Person, line: str) -> Event:
-    text = line.strip()
-    if text.startswith("/") and len(text) > 1:
-        command, _sep, args = text[1:].partition(" ")
-        return Event(person, command=command.lower(), args=args.strip())
-    return Event(person, text=text)
 
 
 class TerminalChannel:
@@ -39,7 +31,7 @@ class TerminalChannel:
 
     def _show(self, replies: list[Reply]) -> None:
         for reply in replies:
-            self.stdout.write(numbered(reply) + "\n\n")
+            self.stdout.write(html_to_plain(numbered(reply)) + "\n\n")
         if self.stdin.isatty():
             self.stdout.write("> ")
         self.stdout.flush()
@@ -58,4 +50,5 @@ class TerminalChannel:
                 continue
             if line.strip().lower() in {"/quit", "/exit"}:
                 break
-            self._show(await self.conversation.handle(parse_input(self.person, line)))
+            event = text_event(self.person, line, self.conversation.command_names)
+            self._show(await self.conversation.handle(event))

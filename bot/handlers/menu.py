@@ -58,6 +58,11 @@ async def show_help(turn: Turn, args: list[str]) -> list[Reply]:
             "/help – " + escape(_("this help")),
             "",
             escape(_("You can also type a short question, in your own words.")),
+            *(
+                [escape(_("Send the number of a choice, or 0 for the menu."))]
+                if turn.event.person.channel != "telegram"
+                else []
+            ),
             escape(_("In an emergency, call 112 (ambulance) or 101 (police).")),
         ]
     )

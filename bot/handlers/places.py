@@ -3,9 +3,9 @@ language. "Open now" is computed in the organisation's time zone (Europe/Brussel
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import format_date, format_time, format_timedelta, get_day_names
 
 from bot.config import WEEKDAYS, Hours, Location, Partner, localized, opening_status
 from bot.conversation import Option, Reply, StaleAction, Turn, escape, upper_first
@@ -159,6 +159,15 @@ def retention_block(turn: Turn) -> str:
         + _("The team reads them in its Telegram group."),
         _("/forget deletes everything now. The quick exit clears this chat."),
     ]
+    hours = turn.config.signal.disappearing_messages_hours
+    if turn.event.person.channel == "signal" and hours:
+        period = format_timedelta(timedelta(hours=hours), locale=turn.lang, threshold=1.5)
+        lines.append(
+            _(
+                "On Signal, the bot turns on disappearing messages: messages in this chat "
+                "disappear after {period}. You can change the timer in the chat settings."
+            ).format(period=period)
+        )
     return "\n".join("• " + escape(line) for line in lines)
 
 

@@ -55,7 +55,11 @@ async def forget(turn: Turn, args: list[str]) -> list[Reply]:
                 result.conversations,
             ).format(count=result.conversations)
         ),
-        escape(_("You can also delete this chat in Telegram. To use the bot again, just write.")),
+        escape(
+            _("You can also delete this chat in {app}. To use the bot again, just write.").format(
+                app=turn.event.person.channel.capitalize()
+            )
+        ),
     ]
     return [Reply("\n".join(lines), tracked=False)]
 

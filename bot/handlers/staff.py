@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.agenda import agenda_text, period
 from bot.booking import normalise_code
-from bot.conversation import Conversation, Reply, escape, render_markup
+from bot.conversation import Attachment, Conversation, Reply, escape, render_markup
 from bot.handlers.talk import rating_prompt
 from bot.i18n import _, use_language
 from bot.store.tickets import Ticket
@@ -64,20 +65,43 @@ def reply_payload(reply: Reply) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StaffMessage:
+    """A message a staff member wrote in a conversation's topic: where it lives, and, for a
+    person on another platform, what it holds (its text and the staff platform's files)."""
+
+    channel: str
+    message_id: int
+    staff_key: str
+    text: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
 async def relay_from_staff(
-    conversation: Conversation, ticket: Ticket, message_id: int, staff_key: str, text: str | None
+    conversation: Conversation, ticket: Ticket, message: StaffMessage
 ) -> None:
-    """Unsigned replies are copied (no origin); a staff member with a signature has their
-    text replies sent with it."""
+    """To a person on the staff chat's platform the message is copied (no origin shown);
+    to anyone else its text and files are sent by the bot. A staff member with a signature
+    has their text replies sent with it."""
     store = conversation.store
-    source = store.source_key("staff", str(message_id))
-    signature = await store.signature(staff_key) if text else None
-    payload: dict[str, Any] = {"kind": "copy", "message_id": message_id}
+    source = store.source_key("staff", str(message.message_id))
+    text = message.text
+    signature = (
+        await store.signature(message.staff_key) if text and not message.attachments else None
+    )
+    profile = await store.load_profile(ticket.user_key)
+    payload: dict[str, Any] = {"kind": "copy", "message_id": message.message_id}
     if signature and text:
         payload = {
             "kind": "reply",
             "text": f"{escape(text)}\n\n— {escape(signature)}",
             "options": [],
+        }
+    elif profile is not None and profile.channel != message.channel:
+        payload = {
+            "kind": "files",
+            "text": escape(text or ""),
+            "attachments": [a.as_payload() for a in message.attachments],
         }
     await store.enqueue(ticket.id, "to_person", payload, source, conversation.clock())
 

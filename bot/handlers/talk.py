@@ -86,22 +86,27 @@ async def relay_from_person(turn: Turn) -> list[Reply]:
         )
         turn.profile.state["ticket"] = ticket.id
     event = turn.event
+    person = event.person
+    ref = event.message_ref or turn.now.isoformat()
+    source = turn.store.source_key(person.channel, person.address, ref)
     payload: dict[str, Any]
-    if event.message_ref is not None:
-        source = turn.store.source_key(
-            event.person.channel, event.person.address, event.message_ref
-        )
+    if event.copyable and event.message_ref is not None:
         payload = {
             "kind": "copy",
-            "chat": event.person.address,
+            "chat": person.address,
             "message_id": event.message_ref,
             "source": source,  # so an edit can find where the copy landed
         }
     else:
-        payload = {"kind": "text", "text": event.text or ""}
-        source = turn.store.source_key(
-            event.person.channel, event.person.address, turn.now.isoformat()
-        )
+        # A platform the staff chat cannot copy from: the text (sealed in the outbox until
+        # delivered) and references to the platform's files, fetched at delivery.
+        payload = {
+            "kind": "text",
+            "text": event.text or "",
+            "attachments": [a.as_payload() for a in event.attachments],
+            "channel": person.channel,
+            "source": source,
+        }
     first = ticket.waiting_since is None
     await turn.store.enqueue(ticket.id, "to_staff", payload, source, turn.now)
     if not first:

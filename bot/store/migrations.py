@@ -122,4 +122,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (user_key, message_id)
     ) STRICT;
     """,
+    # 6: keyed hashes of messages already handled, for platforms that may deliver a message
+    # again after a reconnection (Signal); nothing in them leads back to a person.
+    """
+    CREATE TABLE seen_messages (
+        key TEXT PRIMARY KEY,
+        at  TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX seen_messages_by_age ON seen_messages (at);
+    """,
 ]

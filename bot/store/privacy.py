@@ -23,6 +23,7 @@ class Purged:
 
 
 CLEARABLE_HOURS = 48  # Telegram: bots may delete messages up to 48 hours old
+SEEN_MESSAGE_DAYS = 7  # long past any redelivery after a reconnection
 
 
 class PrivacyQueries(BookingQueries):
@@ -47,6 +48,14 @@ class PrivacyQueries(BookingQueries):
                 ids = [int(row[0]) async for row in cursor]
             await self._db.execute("DELETE FROM chat_messages WHERE user_key = ?", (user_key,))
         return ids
+
+    async def first_sight(self, key: str, now: datetime) -> bool:
+        """True the first time a message key is seen; False for a message handled before."""
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO seen_messages (key, at) VALUES (?, ?)", (key, iso(now))
+            )
+        return cursor.rowcount == 1
 
     async def forget(self, user_key: str, now: datetime) -> Forgotten:
         """Everything about one person, in one transaction. Counters, which hold no key, stay."""
@@ -95,5 +104,9 @@ class PrivacyQueries(BookingQueries):
             await self._db.execute(
                 "DELETE FROM chat_messages WHERE at < ?",
                 (iso(now - timedelta(hours=CLEARABLE_HOURS)),),
+            )
+            await self._db.execute(
+                "DELETE FROM seen_messages WHERE at < ?",
+                (iso(now - timedelta(days=SEEN_MESSAGE_DAYS)),),
             )
         return Purged(conversations, appointments, people)

@@ -118,6 +118,7 @@ class ChatMessage:
     copied_from: tuple[int, int] | None = None
     reply_to: int | None = None
     from_user: dict[str, Any] | None = None
+    file_bytes: bytes | None = None  # what was uploaded with sendPhoto, sendVoice...
 
     def button_labels(self) -> list[str]:
         return [b["text"] for row in self.buttons for b in row]
@@ -153,6 +154,7 @@ class FakeBotAPI:
         self._query_ids = itertools.count(1)
         self._changes = itertools.count(1)
         self._open_queries: set[str] = set()
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -161,6 +163,7 @@ class FakeBotAPI:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -211,6 +214,14 @@ class FakeBotAPI:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        data = self.files.get(request.match_info["path"].rsplit("/", 1)[-1])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
+
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":
@@ -218,6 +229,9 @@ class FakeBotAPI:
         raw = await request.post()
         params: dict[str, Any] = {}
         for key, value in raw.items():
+            if isinstance(value, web.FileField):
+                params[key] = {"filename": value.filename, "data": value.file.read()}
+                continue
             if isinstance(value, str) and value[:1] in "[{":
                 try:
                     params[key] = json.loads(value)
@@ -329,6 +343,43 @@ class FakeBotAPI:
         if text.startswith("/"):
             length = len(text.split(" ", 1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._push({"message": message})
+        return message_id
+
+    def staff_sends_media(
+        self, staff: FakeUser, chat_id: int, kind: str, data: bytes, caption: str = "",
+        thread_id: int | None = None,
+    ) -> int:  # fmt: skip
+        """A staff member posts a photo, voice message or document in a conversation's topic."""
+        message_id = next(self._message_ids)
+        file_id = f"{kind}-{message_id}"
+        self.files[file_id] = data
+        self.messages[chat_id][message_id] = ChatMessage(
+            message_id, chat_id, False, caption, media=kind, from_user=staff.as_dict(),
+            file_bytes=data,
+        )  # fmt: skip
+        media = {
+            "photo": {"photo": [
+                {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 9, "height": 9},
+                {"file_id": file_id, "file_unique_id": "l", "width": 90, "height": 90},
+            ]},
+            "voice": {"voice": {"file_id": file_id, "file_unique_id": "v", "duration": 3,
+                                "mime_type": "audio/ogg"}},
+            "document": {"document": {"file_id": file_id, "file_unique_id": "d",
+                                      "file_name": "plan.pdf", "mime_type": "application/pdf"}},
+        }[kind]  # fmt: skip
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id],
+            "from": staff.as_dict(),
+            **media,
+        }
+        if caption:
+            message["caption"] = caption
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         self._push({"message": message})
         return message_id
 
@@ -523,6 +574,49 @@ class FakeBotAPI:
         self._touch(message)
         self.messages[chat_id][message.message_id] = message
         return self._message_json(message)
+
+    async def _send_media(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        upload = params.get(kind)
+        if not isinstance(upload, dict) or not upload.get("data"):
+            raise ApiError(f"Bad Request: there is no {kind} in the request")
+        caption = str(params.get("caption") or "")
+        plain = parse_html(caption) if params.get("parse_mode") == "HTML" else caption
+        if len(plain) > 1024:
+            raise ApiError("Bad Request: message caption is too long")
+        message = ChatMessage(
+            next(self._message_ids), chat_id, True, plain, caption, media=kind,
+            file_bytes=upload["data"],
+        )  # fmt: skip
+        message.thread_id = self._thread(chat_id, params)
+        reply = params.get("reply_parameters") or {}
+        message.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
+        self._touch(message)
+        self.messages[chat_id][message.message_id] = message
+        return self._message_json(message)
+
+    async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_media("photo", params)
+
+    async def api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_media("voice", params)
+
+    async def api_sendVideo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_media("video", params)
+
+    async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_media("document", params)
+
+    async def api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise ApiError("Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
 
     async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)

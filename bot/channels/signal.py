@@ -1,0 +1,494 @@
+"""Signal adapter: signal-cli's JSON-RPC daemon in, numbered plain-text replies out.
+
+signal-cli (`signal-cli -a +32… daemon --tcp 127.0.0.1:7583` or `--socket PATH`) speaks
+newline-delimited JSON-RPC 2.0: incoming messages arrive as `receive` notifications, replies go
+out with `send`. People are known by their Signal UUID only, pseudonymised and sealed like
+Telegram ids; the phone number that signal-cli may show is never read.
+
+When the daemon restarts or the socket drops, the adapter reconnects with back-off. Messages
+for the team and from the team wait in the persistent outbox meanwhile (bot/relay.py), and
+every incoming message is recorded by keyed hash before it is handled, so one delivered twice
+after a reconnection is answered once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from babel.dates import format_timedelta
+
+from bot.channels.text import numbered, split_text, styled, text_event
+from bot.conversation import Attachment, Conversation, Option, Person, Reply
+from bot.handlers.talk import relay_edit
+from bot.i18n import _, use_language
+from bot.relay import Media, Relay, RetryLater, Undeliverable
+from bot.store.tickets import Ticket
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "signal"
+# Signal shows about 2,000 characters before "Read more"; longer pages go in several messages.
+MESSAGE_LIMIT = 2000
+REQUEST_TIMEOUT_SECONDS = 60.0
+MAX_RECONNECT_SECONDS = 30.0
+# Envelope parts that need no answer: delivery and read receipts, typing indicators, what the
+# bot's own linked devices sent, stories.
+IGNORED_PARTS = ("receiptMessage", "typingMessage", "syncMessage", "storyMessage")
+
+
+class SignalError(Exception):
+    """signal-cli answered a request with an error."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ConnectionLost(Exception):
+    """The daemon is not reachable right now; the caller may retry later."""
+
+
+def parse_address(value: str) -> tuple[str, int] | str:
+    """`127.0.0.1:7583` -> ("127.0.0.1", 7583); anything else is a UNIX socket path."""
+    host, sep, port = value.rpartition(":")
+    if sep and host and port.isdigit() and "/" not in value:
+        return host.strip("[]"), int(port)
+    return value
+
+
+def delivery_error(exc: Exception) -> RetryLater | Undeliverable:
+    if isinstance(exc, ConnectionLost | TimeoutError):
+        return RetryLater(5)
+    if isinstance(exc, SignalError) and "unregistered" in exc.message.lower():
+        return Undeliverable("unregistered")
+    if isinstance(exc, SignalError) and exc.code in {-32600, -32601, -32602}:
+        return Undeliverable(f"rpc {exc.code}")  # a request signal-cli will never accept
+    return RetryLater(30)  # rate limits, network trouble, a daemon still starting
+
+
+class SignalChannel:
+    def __init__(
+        self,
+        conversation: Conversation,
+        account: str,
+        address: str,
+        relay: Relay | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.account = account
+        self.address = parse_address(address)
+        self.relay = relay
+        self._writer: asyncio.StreamWriter | None = None
+        self._connected = asyncio.Event()
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._ids = itertools.count(1)
+        self._incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.connections = 0  # how many times the daemon was reached (for logs and tests)
+        self.handled = 0  # envelopes handled, answered or ignored (for tests and benchmarks)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.conversation.outbound.register_person_channel(CHANNEL, self._send_to_person)
+        if self.relay is not None:
+            self.relay.deliver_to_people_with(CHANNEL, self._relay_to_person)
+            self.relay.fetch_media_with(CHANNEL, self._fetch_media)
+        self._tasks = [
+            asyncio.create_task(self._connect_forever()),
+            asyncio.create_task(self._handle_forever()),
+        ]
+        log.info("signal_started")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        self._drop_connection()
+
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    # --- connection ----------------------------------------------------------------------------
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        limit = 64 * 1024 * 1024  # a line carries a whole attachment, base64-encoded
+        if isinstance(self.address, tuple):
+            return await asyncio.open_connection(*self.address, limit=limit)
+        return await asyncio.open_unix_connection(self.address, limit=limit)
+
+    async def _connect_forever(self) -> None:
+        failures = 0
+        while True:
+            try:
+                reader, writer = await self._open()
+            except OSError as exc:
+                failures += 1
+                delay = min(MAX_RECONNECT_SECONDS, 0.25 * 2**failures)
+                log.warning("signal_unreachable error=%s retry_in=%.1f", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            self.connections += 1
+            self._writer = writer
+            self._connected.set()
+            log.info("signal_connected")
+            try:
+                await self._read(reader)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                log.warning("signal_connection_failed error=%s", type(exc).__name__)
+            finally:
+                self._drop_connection()
+            log.warning("signal_disconnected (reconnecting)")
+            await asyncio.sleep(0.25)
+
+    def _drop_connection(self) -> None:
+        self._connected.clear()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ConnectionLost())
+        self._pending.clear()
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            try:
+                message = json.loads(line)
+            except ValueError:
+                log.warning("signal_bad_json length=%d", len(line))
+                continue
+            if not isinstance(message, dict):
+                log.warning("signal_bad_message type=%s", type(message).__name__)
+                continue
+            self._dispatch(message)
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        ident = message.get("id")
+        if ident is not None and ("result" in message or "error" in message):
+            future = self._pending.pop(ident, None) if isinstance(ident, int) else None
+            if future is None or future.done():
+                return
+            error = message.get("error")
+            if isinstance(error, dict):
+                code = error.get("code")
+                future.set_exception(
+                    SignalError(code if isinstance(code, int) else 0, str(error.get("message")))
+                )
+            else:
+                future.set_result(message.get("result"))
+            return
+        params = message.get("params")
+        if message.get("method") == "receive" and isinstance(params, dict):
+            # With --receive-mode=manual the envelope comes wrapped in a subscription result.
+            inner = params.get("result") if isinstance(params.get("result"), dict) else params
+            envelope = inner.get("envelope") if isinstance(inner, dict) else None
+            if isinstance(envelope, dict):
+                self._incoming.put_nowait(envelope)
+                return
+        log.info("signal_notification_ignored method=%s", str(message.get("method"))[:40])
+
+    async def request(self, method: str, params: dict[str, Any]) -> Any:
+        """One JSON-RPC call; raises ConnectionLost if the daemon is away for too long."""
+        try:
+            await asyncio.wait_for(self._connected.wait(), REQUEST_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise ConnectionLost() from exc
+        writer = self._writer
+        if writer is None:
+            raise ConnectionLost()
+        ident = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[ident] = future
+        line = json.dumps(
+            {"jsonrpc": "2.0", "id": ident, "method": method, "params": params},
+            separators=(",", ":"),
+        )
+        try:
+            writer.write(line.encode() + b"\n")
+            await writer.drain()
+            return await asyncio.wait_for(future, REQUEST_TIMEOUT_SECONDS)
+        except OSError as exc:
+            raise ConnectionLost() from exc
+        finally:
+            self._pending.pop(ident, None)
+
+    # --- incoming ------------------------------------------------------------------------------
+    async def _handle_forever(self) -> None:
+        while True:
+            envelope = await self._incoming.get()
+            try:
+                await self._on_envelope(envelope)
+            except Exception as exc:
+                log.error(
+                    "signal_update_failed error=%s",
+                    type(exc).__name__,
+                    exc_info=(type(exc), exc, exc.__traceback__),
+                )
+                await self._apologise(envelope)
+            finally:
+                self.handled += 1
+
+    @staticmethod
+    def _person(envelope: dict[str, Any]) -> Person | None:
+        uuid = envelope.get("sourceUuid")
+        if not isinstance(uuid, str) or not uuid:
+            return None
+        return Person(CHANNEL, platform_id=uuid, address=uuid)
+
+    async def _on_envelope(self, envelope: dict[str, Any]) -> None:
+        person = self._person(envelope)
+        if person is None:
+            log.info("signal_envelope_ignored reason=no_uuid")
+            return
+        parts = [key for key in envelope if key.endswith("Message") and envelope[key]]
+        data = envelope.get("dataMessage")
+        if isinstance(envelope.get("editMessage"), dict):
+            await self._on_edit(person, envelope["editMessage"])
+            return
+        if isinstance(envelope.get("callMessage"), dict):
+            if await self._first_sight(person, envelope):
+                await self._decline_call(person)
+            return
+        if not isinstance(data, dict):
+            kinds = ",".join(p for p in parts if p in IGNORED_PARTS) or "unknown"
+            log.debug("signal_envelope_ignored kind=%s", kinds)
+            return
+        group = data.get("groupInfo") or data.get("groupV2")
+        if isinstance(group, dict):
+            await self._leave_group(group)
+            return
+        body = data.get("message")
+        text = body if isinstance(body, str) else ""
+        attachments = tuple(
+            Attachment(
+                CHANNEL,
+                str(item["id"]),
+                str(item.get("contentType") or "application/octet-stream"),
+                item.get("filename") if isinstance(item.get("filename"), str) else None,
+            )
+            for item in data.get("attachments") or []
+            if isinstance(item, dict) and item.get("id")
+        )
+        if not text.strip() and not attachments:
+            # A timer change, a reaction, a deletion, a profile update: nothing to answer.
+            log.debug("signal_data_ignored")
+            return
+        if not await self._first_sight(person, envelope):
+            log.info("signal_duplicate_ignored")
+            return
+        store = self.conversation.store
+        is_new = await store.load_profile(self.conversation.user_key(person)) is None
+        event = text_event(
+            person,
+            text,
+            self.conversation.command_names,
+            message_ref=str(envelope.get("timestamp") or data.get("timestamp")),
+            attachments=attachments,
+        )
+        replies = await self.conversation.handle(event)
+        if is_new:
+            await self._turn_on_disappearing(person.address)
+        await self._deliver(person, replies)
+
+    async def _first_sight(self, person: Person, envelope: dict[str, Any]) -> bool:
+        store = self.conversation.store
+        key = store.source_key(CHANNEL, "in", person.platform_id, str(envelope.get("timestamp")))
+        return await store.first_sight(key, self.conversation.clock())
+
+    async def _on_edit(self, person: Person, edit: dict[str, Any]) -> None:
+        """An edited message follows to the team's copy, as on Telegram."""
+        target = edit.get("targetSentTimestamp")
+        data = edit.get("dataMessage")
+        if target is None or not isinstance(data, dict):
+            return
+        await relay_edit(self.conversation, person, str(target), str(data.get("message") or ""))
+
+    async def _decline_call(self, person: Person) -> None:
+        lang = await self.conversation.language_for(person)
+        with use_language(self.conversation.catalogs, lang):
+            text = _("I cannot answer calls. Write your question here, or send menu.")
+        await self._send(person.address, text)
+
+    async def _leave_group(self, group: dict[str, Any]) -> None:
+        # A group would expose people's questions to its members: the bot only works one to one.
+        group_id = group.get("groupId") or group.get("id")
+        if not isinstance(group_id, str):
+            return
+        try:
+            await self.request("quitGroup", {"groupId": group_id})
+            log.info("left_signal_group")
+        except (SignalError, ConnectionLost) as exc:
+            log.warning("signal_quit_group_failed error=%s", type(exc).__name__)
+
+    async def _turn_on_disappearing(self, uuid: str) -> None:
+        hours = self.conversation.config.signal.disappearing_messages_hours
+        if not hours:
+            return
+        try:
+            await self.request("updateContact", {"recipient": uuid, "expiration": hours * 3600})
+        except (SignalError, ConnectionLost) as exc:
+            log.warning("signal_disappearing_failed error=%s", type(exc).__name__)
+
+    async def _apologise(self, envelope: dict[str, Any]) -> None:
+        person = self._person(envelope)
+        if person is None:
+            return
+        with contextlib.suppress(Exception):
+            lang = await self.conversation.language_for(person)
+            with use_language(self.conversation.catalogs, lang):
+                text = "⚠️ " + _("Sorry, something went wrong. Please try again.") + " /menu"
+            await self._send(person.address, text)
+
+    # --- outgoing ------------------------------------------------------------------------------
+    async def _send(
+        self, uuid: str, html_text: str, attachments: list[str] | None = None
+    ) -> list[int]:
+        """Sends one reply, in several messages if it is long; returns their timestamps."""
+        # Cut between paragraphs of the HTML (bold never spans two), then style each piece.
+        stamps: list[int] = []
+        for index, piece in enumerate(split_text(html_text, MESSAGE_LIMIT) or [""]):
+            text, styles = styled(piece)
+            params: dict[str, Any] = {"recipient": [uuid], "message": text}
+            if styles:
+                params["textStyle"] = [f"{start}:{length}:{kind}" for start, length, kind in styles]
+            if attachments and index == 0:
+                params["attachments"] = attachments
+            result = await self.request("send", params)
+            self._check_sent(result)
+            if isinstance(result, dict) and isinstance(result.get("timestamp"), int):
+                stamps.append(result["timestamp"])
+        return stamps
+
+    @staticmethod
+    def _check_sent(result: Any) -> None:
+        """signal-cli answers a send with per-recipient results; a failure there is not an
+        RPC error."""
+        if not isinstance(result, dict):
+            return
+        for item in result.get("results") or []:
+            kind = str(item.get("type", "SUCCESS")) if isinstance(item, dict) else "SUCCESS"
+            if kind == "UNREGISTERED_FAILURE":
+                raise SignalError(-1, "unregistered recipient")
+            if kind != "SUCCESS":
+                raise SignalError(-3, kind.lower())
+
+    async def _deliver(self, person: Person, replies: list[Reply]) -> None:
+        sent: list[int] = []
+        try:
+            for reply in replies:
+                if reply.clear_chat:
+                    await self._clear_chat(person)
+                    reply = await self._clear_explanation(person, reply)
+                stamps = await self._send(person.address, numbered(reply))
+                if reply.tracked:
+                    sent += stamps
+        except (SignalError, ConnectionLost) as exc:
+            log.warning("signal_reply_failed error=%s", type(exc).__name__)
+        if sent:
+            await self.conversation.store.record_chat_messages(
+                self.conversation.user_key(person), sent, self.conversation.clock()
+            )
+
+    async def _clear_chat(self, person: Person) -> None:
+        """Signal lets the bot delete its own messages for both sides, not the person's."""
+        store = self.conversation.store
+        stamps = await store.take_chat_messages(
+            self.conversation.user_key(person), self.conversation.clock()
+        )
+        for stamp in stamps:
+            with contextlib.suppress(SignalError, ConnectionLost):
+                await self.request(
+                    "remoteDelete", {"recipient": [person.address], "targetTimestamp": stamp}
+                )
+
+    async def _clear_explanation(self, person: Person, reply: Reply) -> Reply:
+        lang = await self.conversation.language_for(person)
+        hours = self.conversation.config.signal.disappearing_messages_hours
+        with use_language(self.conversation.catalogs, lang):
+            lines = [
+                _("I deleted my messages in this chat, as far as Signal allows."),
+                _(
+                    "Signal does not let me delete yours: press and hold this chat in your "
+                    "list of chats and delete it."
+                ),
+            ]
+            if hours:
+                period = format_timedelta(timedelta(hours=hours), locale=lang, threshold=1.5)
+                lines.append(
+                    _("Messages in this chat also disappear by themselves after {period}.").format(
+                        period=period
+                    )
+                )
+        return Reply("\n\n".join(lines), reply.options, tracked=False)
+
+    async def _send_to_person(self, address: str, replies: list[Reply]) -> None:
+        """Reminders and notices outside a conversation turn; raises so the caller retries."""
+        person = Person(CHANNEL, platform_id=address, address=address)
+        for reply in replies:
+            await self._send(address, numbered(reply))
+        if replies:
+            await self.conversation.remember_shown(self.conversation.user_key(person), replies[-1])
+
+    async def _relay_to_person(self, ticket: Ticket, address: str, payload: dict[str, Any]) -> None:
+        kind = payload.get("kind")
+        try:
+            if kind == "reply":
+                rows = [
+                    [Option(label, action) for label, action in row]
+                    for row in payload.get("options", [])
+                ]
+                reply = Reply(str(payload.get("text", "")), rows)
+                stamps = await self._send(address, numbered(reply))
+            elif kind == "files":
+                if self.relay is None:
+                    raise RetryLater(30)
+                files = [await self.relay.media(a) for a in payload.get("attachments") or []]
+                reply = Reply(str(payload.get("text", "")))
+                stamps = await self._send(address, reply.text, [data_uri(m) for m in files])
+            else:
+                raise Undeliverable(f"kind {kind!r} cannot reach Signal")
+        except (SignalError, ConnectionLost, TimeoutError) as exc:
+            raise delivery_error(exc) from exc
+        # Numbers typed from now on refer to this message's choices (none for a team reply,
+        # so a "1" written to the team goes to the team).
+        await self.conversation.remember_shown(ticket.user_key, reply)
+        await self.conversation.store.record_chat_messages(
+            ticket.user_key, stamps, self.conversation.clock()
+        )
+
+    async def _fetch_media(self, attachment: dict[str, Any]) -> Media:
+        """A Signal user's attachment, read from signal-cli when it is relayed to the team."""
+        try:
+            result = await self.request("getAttachment", {"id": str(attachment["ref"])})
+        except (SignalError, ConnectionLost, TimeoutError) as exc:
+            if isinstance(exc, SignalError) and exc.code == -1:
+                raise Undeliverable("attachment gone") from exc
+            raise delivery_error(exc) from exc
+        encoded = result.get("data") if isinstance(result, dict) else result
+        if not isinstance(encoded, str):
+            raise Undeliverable("attachment without data")
+        content_type = str(attachment.get("content_type") or "application/octet-stream")
+        extension = content_type.split("/")[-1].split(";")[0] or "bin"
+        name = attachment.get("filename") or f"file.{extension}"
+        return Media(base64.b64decode(encoded), content_type, str(name))
+
+
+def data_uri(media: Media) -> str:
+    """signal-cli takes attachments as RFC 2397 data URIs, with a file name."""
+    encoded = base64.b64encode(media.data).decode()
+    name = media.filename.replace(";", "_").replace(",", "_")
+    return f"data:{media.content_type};filename={name};base64,{encoded}"

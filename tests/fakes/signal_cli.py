@@ -1,0 +1,235 @@
+"""A fake signal-cli daemon (`signal-cli -a ACCOUNT daemon --tcp`), for tests.
+
+It speaks what signal-cli documents (man signal-cli-jsonrpc(5)): newline-delimited JSON-RPC
+2.0 on a TCP socket; incoming messages are `receive` notifications carrying an `envelope`;
+`send`, `updateContact`, `getAttachment`, `remoteDelete` and `quitGroup` are answered like the
+real daemon answers them, and recorded so tests can see what a Signal user would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+_DATA_URI = re.compile(r"data:(?P<type>[^;,]+)(?:;filename=(?P<name>[^;,]*))?;base64,(?P<data>.*)")
+
+
+@dataclass
+class SignalUser:
+    uuid: str
+    number: str
+    name: str = "Ana"
+
+
+@dataclass
+class SentFile:
+    content_type: str
+    filename: str | None
+    data: bytes
+
+
+@dataclass
+class SentMessage:
+    """What the bot sent to one person: the text as shown, its styles, its files."""
+
+    timestamp: int
+    text: str
+    styles: list[str] = field(default_factory=list)
+    files: list[SentFile] = field(default_factory=list)
+
+
+class FakeSignalCli:
+    def __init__(self, account: str = "+32470000000") -> None:
+        self.account = account
+        self.port = 0
+        self.sent: dict[str, list[SentMessage]] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.expiration: dict[str, int] = {}
+        self.deleted: list[tuple[str, int]] = []
+        self.groups_left: list[str] = []
+        self.attachments: dict[str, bytes] = {}
+        # Error answers instead of results: method -> list of (code, message).
+        self.failures: dict[str, list[tuple[int, str]]] = {}
+        self._server: asyncio.Server | None = None
+        self._clients: list[asyncio.StreamWriter] = []
+        self._clock = itertools.count(int(time.time() * 1000))
+        self._changed = asyncio.Condition()
+
+    # --- server --------------------------------------------------------------------------------
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """The daemon goes away: every connection drops, nobody can connect."""
+        if self._server is not None:
+            self._server.close()
+        for writer in self._clients:
+            writer.close()
+        self._clients.clear()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @property
+    def connected(self) -> int:
+        return len(self._clients)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._clients.append(writer)
+        await self._notify()
+        try:
+            while line := await reader.readline():
+                await self._answer(writer, json.loads(line))
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            if writer in self._clients:
+                self._clients.remove(writer)
+
+    async def _answer(self, writer: asyncio.StreamWriter, request: dict[str, Any]) -> None:
+        self.requests.append(request)
+        method, params = request.get("method"), request.get("params") or {}
+        response: dict[str, Any] = {"jsonrpc": "2.0", "id": request.get("id")}
+        planned = self.failures.get(str(method))
+        handler = getattr(self, f"rpc_{method}", None)
+        if planned:
+            code, message = planned.pop(0)
+            response["error"] = {"code": code, "message": message, "data": None}
+        elif handler is None:
+            response["error"] = {"code": -32601, "message": "Method not implemented"}
+        else:
+            try:
+                response["result"] = handler(params)
+            except LookupError as exc:
+                response["error"] = {"code": -1, "message": str(exc), "data": None}
+        writer.write(json.dumps(response).encode() + b"\n")
+        await writer.drain()
+        await self._notify()
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # --- JSON-RPC methods ----------------------------------------------------------------------
+    def rpc_send(self, params: dict[str, Any]) -> dict[str, Any]:
+        recipients = params["recipient"]
+        recipients = recipients if isinstance(recipients, list) else [recipients]
+        timestamp = next(self._clock)
+        files = []
+        for uri in params.get("attachments") or []:
+            found = _DATA_URI.fullmatch(uri)
+            if found is None:
+                raise LookupError(f"attachment is not a data URI or a file: {uri[:30]}")
+            files.append(SentFile(found["type"], found["name"], base64.b64decode(found["data"])))
+        for uuid in recipients:
+            self.sent.setdefault(uuid, []).append(
+                SentMessage(
+                    timestamp, params.get("message", ""), params.get("textStyle", []), files
+                )
+            )
+        results = [
+            {"recipientAddress": {"uuid": uuid, "number": None}, "type": "SUCCESS"}
+            for uuid in recipients
+        ]
+        return {"timestamp": timestamp, "results": results}
+
+    def rpc_updateContact(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.expiration[params["recipient"]] = int(params.get("expiration", 0))
+        return {}
+
+    def rpc_getAttachment(self, params: dict[str, Any]) -> dict[str, Any]:
+        data = self.attachments.get(params.get("id", ""))
+        if data is None:
+            raise LookupError(f"An error occurred reading attachment: {params.get('id')}")
+        return {"data": base64.b64encode(data).decode()}
+
+    def rpc_remoteDelete(self, params: dict[str, Any]) -> dict[str, Any]:
+        for uuid in params["recipient"]:
+            self.deleted.append((uuid, int(params["targetTimestamp"])))
+        return {"timestamp": next(self._clock), "results": []}
+
+    def rpc_quitGroup(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.groups_left.append(params["groupId"])
+        return {"timestamp": next(self._clock), "results": []}
+
+    # --- what people do ------------------------------------------------------------------------
+    def envelope(self, user: SignalUser, **parts: Any) -> dict[str, Any]:
+        timestamp = next(self._clock)
+        return {
+            "source": user.number,
+            "sourceNumber": user.number,
+            "sourceUuid": user.uuid,
+            "sourceName": user.name,
+            "sourceDevice": 1,
+            "timestamp": timestamp,
+            "serverReceivedTimestamp": timestamp + 3,
+            "serverDeliveredTimestamp": timestamp + 5,
+            **parts,
+        }
+
+    def message_envelope(
+        self,
+        user: SignalUser,
+        text: str | None,
+        files: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    ) -> dict[str, Any]:
+        attachments = []
+        for content_type, filename, data in files:
+            ident = f"att{len(self.attachments) + 1}.bin"
+            self.attachments[ident] = data
+            attachments.append(
+                {"contentType": content_type, "filename": filename, "id": ident,
+                 "size": len(data), "width": None, "height": None, "caption": None,
+                 "uploadTimestamp": None}
+            )  # fmt: skip
+        envelope = self.envelope(user)
+        envelope["dataMessage"] = {
+            "timestamp": envelope["timestamp"],
+            "message": text,
+            "expiresInSeconds": 0,
+            "viewOnce": False,
+            "attachments": attachments,
+        }
+        return envelope
+
+    async def deliver(self, envelope: dict[str, Any]) -> None:
+        await self.push({"jsonrpc": "2.0", "method": "receive",
+                         "params": {"envelope": envelope, "account": self.account}})  # fmt: skip
+
+    async def push(self, message: dict[str, Any] | bytes) -> None:
+        line = message if isinstance(message, bytes) else json.dumps(message).encode() + b"\n"
+        for writer in list(self._clients):
+            writer.write(line)
+            await writer.drain()
+
+    # --- what tests wait for -------------------------------------------------------------------
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        """Until `predicate()` holds: checked on every request and every 20 ms (the bot's own
+        counters change without a request)."""
+
+        async def _wait() -> None:
+            while not predicate():
+                async with self._changed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), 0.02)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    def messages_to(self, user: SignalUser) -> list[SentMessage]:
+        return self.sent.get(user.uuid, [])
