@@ -16,7 +16,7 @@ from bot.settings import SettingsError, load_settings
 from tests.booking_helpers import CODE
 from tests.conftest import STAFF_CHAT, FakeClock, RunningBot, SignalPerson
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
-from tests.fakes.signal_cli import FakeSignalCli
+from tests.fakes.signal_cli import FakeSignalCli, SignalUser
 
 NURSE = FakeUser(id=7770001, first_name="Sophie", username="sophie_nurse", language_code="fr")
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"fake-picture-of-a-rash" * 10
@@ -278,3 +278,40 @@ def test_signal_settings_come_together(tmp_path: Path) -> None:
     )  # fmt: skip
     assert parse_address(settings.signal_cli or "") == "/run/signal-cli/socket"
     assert parse_address("127.0.0.1:7583") == ("127.0.0.1", 7583)
+
+
+async def test_unix_socket_and_an_edit_that_follows_to_the_team(
+    running_bot: RunningBot,
+    signal_cli: FakeSignalCli,
+    bot_api: FakeBotAPI,
+    staff_chat: int,
+    env: dict[str, str],
+    channels: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    daemon = FakeSignalCli(socket_path=str(tmp_path / "signal-cli.sock"))
+    await daemon.start()
+    env["SIGNAL_CLI"] = daemon.address
+    person = SignalPerson(
+        daemon, SignalUser("0b6c1f7d-2e3a-4b5c-9d8e-7f6a5b4c3d2e", "+32499887766"), channels
+    )
+    try:
+        async with running_bot():
+            await person.send("talk")
+            await person.choose("Écrire à l'équipe")
+            first = daemon.message_envelope(person.user, "Je suis a Mons")
+            await person.deliver(first)
+            staff = bot_api.messages[STAFF_CHAT]
+            await bot_api.wait_for(lambda: any(m.text == "Je suis a Mons" for m in staff.values()))
+            edit = daemon.envelope(
+                person.user,
+                editMessage={
+                    "targetSentTimestamp": first["timestamp"],
+                    "dataMessage": {"timestamp": 1, "message": "Je suis à Mons"},
+                },
+            )
+            await person.deliver(edit)
+            await bot_api.wait_for(lambda: any(m.text == "Je suis à Mons" for m in staff.values()))
+    finally:
+        await daemon.stop()
+    assert not any(m.text == "Je suis a Mons" for m in staff.values())

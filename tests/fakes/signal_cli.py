@@ -46,8 +46,9 @@ class SentMessage:
 
 
 class FakeSignalCli:
-    def __init__(self, account: str = "+32470000000") -> None:
+    def __init__(self, account: str = "+32470000000", socket_path: str | None = None) -> None:
         self.account = account
+        self.socket_path = socket_path  # `daemon --socket PATH` instead of `--tcp`
         self.port = 0
         self.sent: dict[str, list[SentMessage]] = {}
         self.requests: list[dict[str, Any]] = []
@@ -65,9 +66,12 @@ class FakeSignalCli:
     # --- server --------------------------------------------------------------------------------
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return self.socket_path or f"127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        if self.socket_path is not None:
+            self._server = await asyncio.start_unix_server(self._serve, self.socket_path)
+            return
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
