@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run chat test lint check locales-extract locales-update clean
+.PHONY: run chat test lint check bench locales-extract locales-update clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(STAMP)
 test: lint
 	$(PY) -m bot content check
 	$(PY) -m pytest
+
+# Load, latency, memory and start-up against a bare python-telegram-bot echo bot; appends the
+# results to BENCHMARKS.md (see benchmarks/telegram_load.py).
+bench: $(STAMP)
+	$(PY) benchmarks/telegram_load.py
 
 # Interface strings: extract from the code, then merge into every language's catalog.
 # Catalogs are compiled in memory when the bot starts, so there is no .mo file to go stale.

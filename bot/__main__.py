@@ -55,6 +55,7 @@ async def serve(settings: Settings) -> None:
                     settings.telegram_api_url,
                     staff_chat,
                     relay,
+                    messages_per_second=settings.telegram_messages_per_second,
                 )
             )
         else:

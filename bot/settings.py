@@ -33,6 +33,9 @@ class Settings:
     telegram_token: str | None
     telegram_api_url: str
     staff_chat_id: int | None
+    # Telegram's overall sending limit (about 30 a second); 0 turns the limiter off, for a
+    # local Bot API server with other limits, or a benchmark against a fake server.
+    telegram_messages_per_second: int
     # The bot's Signal number and where signal-cli's daemon listens (host:port or a socket).
     signal_account: str | None
     signal_cli: str | None
@@ -69,10 +72,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
         staff_chat_id=staff_chat_id,
+        telegram_messages_per_second=_whole_number(env, "TELEGRAM_MAX_MESSAGES_PER_SECOND", 30),
         signal_account=env.get("SIGNAL_ACCOUNT") or None,
         signal_cli=env.get("SIGNAL_CLI") or None,
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
     )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name) or ""
+    if not value:
+        return default
+    if not value.isdigit():
+        raise SettingsError(f"{name}: {value!r} is not a whole number")
+    return int(value)
 
 
 def _secret_key(value: str | None, data_dir: Path) -> bytes:

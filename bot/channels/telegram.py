@@ -136,6 +136,7 @@ class TelegramChannel:
         staff_chat_id: int | None = None,
         relay: Relay | None = None,
         group_messages_per_minute: int = 20,
+        messages_per_second: int = 30,
     ) -> None:
         self.conversation = conversation
         self.relay = relay
@@ -153,7 +154,10 @@ class TelegramChannel:
             # Telegram's limits: about 30 messages a second overall, 20 a minute per group.
             .rate_limiter(
                 AIORateLimiter(
-                    max_retries=3, group_max_rate=group_messages_per_minute, group_time_period=60
+                    overall_max_rate=messages_per_second,
+                    max_retries=3,
+                    group_max_rate=group_messages_per_minute,
+                    group_time_period=60,
                 )
             )
             .build()

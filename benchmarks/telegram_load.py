@@ -1,0 +1,346 @@
+"""Load benchmark: simulated people against the real bot process, and against a bare
+python-telegram-bot echo bot on the same harness, over loopback HTTP.
+
+Run:  make bench      (= .venv/bin/python benchmarks/telegram_load.py)
+      options: --people 200  --known 10000  --open 1000  --no-record
+
+Each simulated person runs a realistic journey (start, a topic page, the menu, a typed
+question, an urgent question, a whole booking, a message to the team), typing numbers and
+words as Telegram users can, with one message outstanding at a time. The fake Bot API server
+(tests/fakes/bot_api.py) runs in this process; the bot runs as its own process
+(`python -m bot run`), with a database already holding `--known` people and `--open` open
+conversations. The baseline sends the same number of messages to tests' echo bot.
+
+Measured: throughput (updates answered per second), latency from the moment an update is
+available to getUpdates to the bot's first answer in that chat (p50, p95, p99), the bot
+process's peak resident memory (VmHWM in /proc/PID/status, the kernel's own figure), start-up
+(process start to its first getUpdates call), and free-text matching time per question.
+Results are printed and appended to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.checks import check_everything  # noqa: E402
+from bot.evaluation import load_questions  # noqa: E402
+from bot.store import Keys, Profile, Store  # noqa: E402
+from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser  # noqa: E402
+
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"
+STAFF_CHAT = -1009000000001
+FIRST_PERSON_ID = 8_000_000_000
+QUESTION_SETS = [
+    ROOT.parent / "shared" / "eval" / "questions-dev.yaml",
+    ROOT / "tests" / "data" / "questions-extra.yaml",
+]
+
+# One journey: ("send", text) types a message; ("choose", label) types the number of the
+# visible choice whose label contains `label`; ("first", "") types 1.
+JOURNEY: list[tuple[str, str]] = [
+    ("send", "/start"),
+    ("choose", "PrEP"),
+    ("send", "0"),
+    ("send", "can I get prep for free?"),
+    ("send", "the condom broke last night"),
+    ("send", "menu"),
+    ("choose", "Appointment"),
+    ("choose", "Book an appointment"),
+    ("choose", "Nurse"),
+    ("choose", "Charleroi"),
+    ("first", ""),
+    ("first", ""),
+    ("choose", "Confirm"),
+    ("send", "/talk"),
+    ("choose", "Write to the team"),
+    ("send", "Hello, I would like to talk to someone about a test result."),
+    ("send", "/menu"),
+]
+
+TARGETS = {
+    "throughput_ratio": 0.70,  # at least, of the baseline's
+    "p99_ratio": 2.0,  # at most, of the baseline's
+    "peak_memory_mb": 150.0,
+    "startup_s": 1.5,
+    "matching_ms": 5.0,
+}
+
+
+class LoadAPI(FakeBotAPI):
+    """The tests' fake Bot API, plus the clocks a benchmark needs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_poll: float | None = None
+        self.answered: dict[int, asyncio.Event] = {}
+
+    def _touch(self, message: ChatMessage) -> None:
+        super()._touch(message)
+        event = self.answered.get(message.chat_id)
+        if event is not None:
+            event.set()
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.first_poll is None:
+            self.first_poll = time.perf_counter()
+        return await super().api_getUpdates(params)
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    answered: int = 0
+    seconds: float = 0.0
+    startup: float = 0.0
+    peak_rss_mb: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def throughput(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+class Person:
+    def __init__(self, api: LoadAPI, number: int, run: Run, follow_choices: bool) -> None:
+        self.api = api
+        self.user = FakeUser(FIRST_PERSON_ID + number, f"P{number}", None, "en")
+        api.open_private_chat(self.user)
+        self.answered = api.answered.setdefault(self.user.id, asyncio.Event())
+        self.run = run
+        self.follow_choices = follow_choices
+
+    async def send(self, text: str) -> None:
+        self.answered.clear()
+        started = time.perf_counter()
+        self.api.user_sends(self.user, text)
+        await asyncio.wait_for(self.answered.wait(), 120)
+        self.run.latencies.append(time.perf_counter() - started)
+        self.run.answered += 1
+
+    def number_of(self, label: str) -> int:
+        """The typed number of a choice in the bot's latest message that has choices."""
+        shown = [m for m in self.api.messages[self.user.id].values() if m.from_bot and m.buttons]
+        latest = max(shown, key=lambda m: m.message_id)
+        choices = [b for row in latest.buttons for b in row if "callback_data" in b]
+        for number, button in enumerate(choices, start=1):
+            if label in button["text"]:
+                return number
+        raise LookupError(f"no choice {label!r} in {[b['text'] for b in choices]}")
+
+    async def journey(self) -> None:
+        for kind, value in JOURNEY:
+            if kind == "send":
+                text = value
+            elif not self.follow_choices:
+                text = "3"  # the echo bot has no choices: the same number of messages
+            elif kind == "first":
+                text = "1"
+            else:
+                text = str(self.number_of(value))
+            await self.send(text)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def seed_database(data_dir: Path, known: int, open_conversations: int) -> float:
+    """A database as after a year of use: `known` people, `open_conversations` of them
+    talking to the team. Returns the seconds it took."""
+    started = time.perf_counter()
+    keys = Keys(SECRET.encode())
+    store = await Store.open(data_dir / "parapluie.sqlite3", keys)
+    now = datetime.now(UTC)
+    today = now.date()
+    languages = ["fr", "nl", "en", "es", "pt", "ro", "bg"]
+    try:
+        async with store.transaction():
+            for n in range(known):
+                platform_id = str(7_000_000_000 + n)
+                profile = Profile(
+                    user_key=keys.pseudonym("telegram", platform_id),
+                    channel="telegram",
+                    address=platform_id,
+                    language=languages[n % len(languages)],
+                    state={"last_topic": "prep", "offered": ["t:prep", "menu"]},
+                )
+                await store._save_profile(
+                    profile, keys.seal(platform_id, profile.user_key), today.isoformat()
+                )
+        for n in range(open_conversations):
+            user_key = keys.pseudonym("telegram", str(7_000_000_000 + n))
+            await store.open_ticket(user_key, "fr", "prep", now, 72)
+    finally:
+        await store.close()
+    return time.perf_counter() - started
+
+
+def benchmark_config(directory: Path) -> Path:
+    """The example organisation, with room for everyone in the nurse's slots."""
+    config = yaml.safe_load((ROOT / "config.example.yaml").read_text())
+    for kind in config["appointments"]["types"]:
+        kind["capacity"] = 10_000
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+async def measure(
+    name: str, command: list[str], people: int, env: dict[str, str], follow_choices: bool
+) -> Run:
+    api = LoadAPI()
+    await api.start()
+    api.open_group_chat(STAFF_CHAT, "Team", forum=True)
+    run = Run(name)
+    env = {**os.environ, **env, "TELEGRAM_API_URL": api.url, "TELEGRAM_BOT_TOKEN": api.token}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        while api.first_poll is None:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited: {process.stderr.read()[-2000:]}")  # type: ignore[union-attr]
+            await asyncio.sleep(0.005)
+        run.startup = api.first_poll - started
+        crowd = [Person(api, n, run, follow_choices) for n in range(people)]
+        began = time.perf_counter()
+        results = await asyncio.gather(*(p.journey() for p in crowd), return_exceptions=True)
+        run.seconds = time.perf_counter() - began
+        run.errors = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
+        run.peak_rss_mb = peak_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        await api.stop()
+    return run
+
+
+def matching_ms() -> tuple[float, float]:
+    """p99 and worst milliseconds per question, over the development and own question sets."""
+    checked = asyncio.run(check_everything(ROOT / "config.example.yaml", ROOT / "content"))
+    questions = [q for path in QUESTION_SETS if path.exists() for q in load_questions(path)]
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        checked.matcher.match(str(question["text"]), str(question["lang"]))
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return times[int(0.99 * (len(times) - 1))], times[-1]
+
+
+def machine() -> str:
+    memory = "?"
+    with open("/proc/meminfo") as info:
+        for line in info:
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+    return f"{os.cpu_count()} cores, {memory}, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+async def main_async(args: argparse.Namespace) -> str:
+    with tempfile.TemporaryDirectory(prefix="parapluie-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        data_dir.mkdir()
+        seeded = await seed_database(data_dir, args.known, args.open)
+        bot_env = {
+            "BOT_DATA_DIR": str(data_dir),
+            "BOT_SECRET_KEY": SECRET,
+            "BOT_CONFIG": str(benchmark_config(Path(tmp))),
+            "TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
+            "LOG_LEVEL": "WARNING",
+            # Telegram's own limit of about 30 messages a second is not what is measured
+            # here (see BENCHMARKS.md); the per-group limit for the staff chat stays on.
+            "TELEGRAM_MAX_MESSAGES_PER_SECOND": "0",
+        }
+        python = sys.executable
+        baseline = await measure(
+            "echo baseline", [python, "benchmarks/echo_bot.py"], args.people, {}, False
+        )
+        bot = await measure("parapluie", [python, "-m", "bot", "run"], args.people, bot_env, True)
+    match_p99, match_worst = matching_ms()
+    throughput_ratio = bot.throughput / baseline.throughput
+    p99_ratio = bot.percentile(0.99) / baseline.percentile(0.99)
+    checks = [
+        ("throughput ≥ 70% of baseline", throughput_ratio >= TARGETS["throughput_ratio"],
+         f"{throughput_ratio:.0%}"),
+        ("p99 latency ≤ 2× baseline", p99_ratio <= TARGETS["p99_ratio"], f"{p99_ratio:.2f}×"),
+        (f"peak memory ≤ 150 MB ({args.known} people, {args.open} open conversations)",
+         bot.peak_rss_mb <= TARGETS["peak_memory_mb"], f"{bot.peak_rss_mb:.0f} MB"),
+        ("start-up ≤ 1.5 s", bot.startup <= TARGETS["startup_s"], f"{bot.startup:.2f} s"),
+        ("matching ≤ 5 ms per question (worst)", match_worst <= TARGETS["matching_ms"],
+         f"{match_worst:.2f} ms"),
+    ]  # fmt: skip
+    lines = [
+        f"### {datetime.now().strftime('%Y-%m-%d %H:%M')} · {machine()}",
+        "",
+        f"Command: `make bench` (`benchmarks/telegram_load.py --people {args.people} "
+        f"--known {args.known} --open {args.open}`); database seeded in {seeded:.1f} s.",
+        "",
+        "| | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms | peak RSS MB | start-up s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in (baseline, bot):
+        lines.append(
+            f"| {run.name} | {run.answered} | {run.seconds:.1f} | {run.throughput:.0f} | "
+            f"{run.percentile(0.5):.1f} | {run.percentile(0.95):.1f} | {run.percentile(0.99):.1f} "
+            f"| {run.peak_rss_mb:.0f} | {run.startup:.2f} |"
+        )
+    lines += ["", f"Matching: p99 {match_p99:.2f} ms, worst {match_worst:.2f} ms per question.", ""]
+    lines += [f"- {name}: {value} — {verdict(ok)}" for name, ok, value in checks]
+    for run in (baseline, bot):
+        if run.errors:
+            lines.append(f"- {run.name}: {len(run.errors)} journeys failed, e.g. {run.errors[0]}")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if not all(ok for _name, ok, _value in checks) or bot.errors or baseline.errors:
+        print("Some targets are not met.", file=sys.stderr)
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--known", type=int, default=10_000)
+    parser.add_argument("--open", type=int, default=1_000)
+    parser.add_argument("--no-record", action="store_true", help="do not append to BENCHMARKS.md")
+    args = parser.parse_args()
+    report = asyncio.run(main_async(args))
+    if not args.no_record:
+        path = ROOT / "BENCHMARKS.md"
+        results = path.read_text() if path.exists() else "# Benchmarks\n\n## Results\n\n"
+        path.write_text(results.rstrip("\n") + "\n\n" + report)
+
+
+if __name__ == "__main__":
+    main()
