@@ -78,6 +78,7 @@ async def serve(settings: Settings) -> None:
         finally:
             log.info("shutting_down")
             await asyncio.gather(reminders, relaying, purging)
+            await conversation.outbound.drain()
             for channel in reversed(channels):
                 await channel.stop()
 

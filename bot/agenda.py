@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 
 from babel.dates import format_date, format_time
-from icalendar import Calendar, Event
 
 from bot.config import Config, localized
 from bot.conversation import escape, upper_first
@@ -73,6 +72,9 @@ def agenda_text(config: Config, appointments: list[Appointment], first_day: date
 
 def agenda_ics(config: Config, appointments: list[Appointment]) -> bytes:
     """One event per appointment, stable UIDs (the booking code), times in Europe/Brussels."""
+    # Imported here: only the agenda export needs it, and it costs start-up time.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//Parapluie//Agenda//EN")
     calendar.add("version", "2.0")

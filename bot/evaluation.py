@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.errors import SAFE_LOADER
 from bot.matching import Matcher
 
 
@@ -62,7 +63,7 @@ class Report:
 
 def load_questions(path: Path) -> list[dict[str, object]]:
     with path.open(encoding="utf-8") as handle:
-        return list(yaml.safe_load(handle))
+        return list(yaml.load(handle, Loader=SAFE_LOADER))
 
 
 def evaluate(matcher: Matcher, questions: list[dict[str, object]]) -> Report:

@@ -14,6 +14,13 @@ def staff_messages(api: FakeBotAPI) -> list[ChatMessage]:
     return api.bot_messages(STAFF_CHAT)
 
 
+async def staff_notice(api: FakeBotAPI, containing: str) -> ChatMessage:
+    """The latest notice in the staff chat with this text (notices are sent in the background,
+    after the person's answer)."""
+    await api.wait_for(lambda: any(containing in m.text for m in staff_messages(api)))
+    return [m for m in staff_messages(api) if containing in m.text][-1]
+
+
 async def book_rapid_test(
     person: TelegramPerson, labels: dict[str, str]
 ) -> tuple[str, ChatMessage]:

@@ -106,6 +106,7 @@ def running_bot(env: dict[str, str], clock: FakeClock, channels: dict[str, Any])
             finally:
                 stop.set()
                 await relaying
+                await runtime.conversation.outbound.drain()
                 if signal_channel is not None:
                     await signal_channel.stop()
                 await channel.stop()

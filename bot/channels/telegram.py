@@ -206,7 +206,8 @@ class TelegramChannel:
         so a crash could drop updates fetched but not yet handled. Here the offset moves past
         an update only once its handler has run (and, for a conversation with the team, once
         the message is in the persistent outbox); a restart gets unhandled updates again, and
-        the outbox's keys keep them from being relayed twice.
+        the outbox's keys keep them from being relayed twice. A batch is confirmed once all of
+        its updates are handled; within it, each chat's updates are handled in order.
         """
         bot, offset, failures = self.application.bot, 0, 0
         while True:
@@ -222,9 +223,25 @@ class TelegramChannel:
                 log.warning("get_updates_failed error=%s", type(exc).__name__)
                 await asyncio.sleep(min(30.0, 0.5 * 2**failures))
                 continue
+            if not updates:
+                continue
+            # Different chats are handled side by side; one chat's updates stay in order.
+            by_chat: dict[int, list[Update]] = {}
             for update in updates:
-                await self.application.process_update(update)
-                offset = update.update_id + 1
+                chat = update.effective_chat
+                by_chat.setdefault(chat.id if chat else 0, []).append(update)
+            outcomes = await asyncio.gather(
+                *(self._handle_in_order(chat_updates) for chat_updates in by_chat.values()),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    log.error("update_batch_failed error=%s", type(outcome).__name__)
+            offset = updates[-1].update_id + 1
+
+    async def _handle_in_order(self, updates: list[Update]) -> None:
+        for update in updates:
+            await self.application.process_update(update)
 
     async def stop(self) -> None:
         if self._polling is not None:

@@ -123,12 +123,14 @@ MIGRATIONS: list[str] = [
     ) STRICT;
     """,
     # 6: keyed hashes of messages already handled, for platforms that may deliver a message
-    # again after a reconnection (Signal); nothing in them leads back to a person.
+    # again after a reconnection (Signal); nothing in them leads back to a person. And the
+    # index that finds a free pseudonym among many open conversations.
     """
     CREATE TABLE seen_messages (
         key TEXT PRIMARY KEY,
         at  TEXT NOT NULL
     ) STRICT;
     CREATE INDEX seen_messages_by_age ON seen_messages (at);
+    CREATE INDEX tickets_by_pseudonym ON tickets (pseudonym, status);
     """,
 ]

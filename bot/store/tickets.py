@@ -128,15 +128,7 @@ class TicketQueries(StoreBase):
                 )
                 ticket_id = latest.id
             else:
-                taken = {t.pseudonym for t in await self.open_tickets()}
-                pseudonym = next(
-                    name
-                    for name in (
-                        f"{secrets.choice(PSEUDONYM_NAMES)}-{secrets.randbelow(90) + 10}"
-                        for _ in range(1000)
-                    )
-                    if name not in taken
-                )
+                pseudonym = await self._free_pseudonym()
                 cursor = await self._db.execute(
                     "INSERT INTO tickets (user_key, pseudonym, language, subject, opened_at) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -146,6 +138,19 @@ class TicketQueries(StoreBase):
         found = await self.ticket(ticket_id)
         assert found is not None
         return found
+
+    async def _free_pseudonym(self) -> str:
+        """A name no open conversation uses (looked up one candidate at a time: with a
+        thousand conversations open, reading them all for each new one was the slow part)."""
+        name = ""
+        for _attempt in range(1000):
+            name = f"{secrets.choice(PSEUDONYM_NAMES)}-{secrets.randbelow(90) + 10}"
+            async with self._db.execute(
+                "SELECT 1 FROM tickets WHERE status = 'open' AND pseudonym = ? LIMIT 1", (name,)
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    return name
+        return name
 
     async def set_thread(self, ticket_id: int, thread_id: int | None) -> None:
         async with self.write_lock:
