@@ -237,3 +237,29 @@ async def test_an_update_is_confirmed_only_once_handled(
                 break
             await asyncio.sleep(0.1)
         assert max(bot_api.offsets_asked()) > update_id, bot_api.offsets_asked()
+
+
+async def test_a_slow_chat_does_not_hold_the_others_and_each_chat_keeps_its_order(
+    running_bot: RunningBot, maria: TelegramPerson, bot_api: FakeBotAPI
+) -> None:
+    other = TelegramPerson(bot_api, FakeUser(id=5550009999, first_name="Lea", language_code="en"))
+    async with running_bot():
+        await maria.send("/start")
+        await other.send("/start")
+        bot_api.most_in_flight.clear()
+        bot_api.delays["sendMessage"] = 0.3  # every answer takes a while to go out
+        # Both write three messages at once: they arrive in the same batch of updates.
+        for text in ("/language en", "/help", "/privacy"):
+            bot_api.user_sends(maria.user, text)
+            bot_api.user_sends(other.user, text)
+        await bot_api.wait_for(lambda: len(bot_api.bot_messages(maria.user.id)) >= 4)
+        await bot_api.wait_for(lambda: len(bot_api.bot_messages(other.user.id)) >= 4)
+    # The two chats were answered side by side, each one answer at a time, in order.
+    assert bot_api.most_in_flight["all"] >= 2
+    assert bot_api.most_in_flight[str(maria.user.id)] == 1
+    assert bot_api.most_in_flight[str(other.user.id)] == 1
+    for person in (maria, other):
+        answers = [m.text for m in bot_api.bot_messages(person.user.id)][-3:]
+        assert answers[0].startswith("Language: English")
+        assert answers[1].startswith("How to use this bot")
+        assert answers[2].startswith("Your privacy")

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+KEYBOARD_CACHE_SIZE = 2048
 
 
 def relay_error(exc: TelegramError) -> RetryLater | Undeliverable:
@@ -142,9 +143,11 @@ class TelegramChannel:
         self.relay = relay
         self._staff_is_forum = False
         self._polling: asyncio.Task[None] | None = None
+        self._registering: asyncio.Task[None] | None = None
         self.buttons = ButtonCodec(keys)
         self.staff_chat_id = staff_chat_id
         self._staff_thread: int | None = None
+        self._keyboards: dict[tuple[tuple[Option, ...], ...], InlineKeyboardMarkup] = {}
         self.application = (
             Application.builder()
             .token(token)
@@ -183,7 +186,9 @@ class TelegramChannel:
     # --- lifecycle -----------------------------------------------------------------------------
     async def start(self, poll_timeout: int = 20) -> None:
         await self.application.initialize()
-        await self._register_commands()
+        # The command lists (one per language) are registered while the bot already answers:
+        # people can type commands before their app shows the list.
+        self._registering = asyncio.create_task(self._register_commands())
         outbound = self.conversation.outbound
         outbound.register_person_channel("telegram", self._send_to_person)
         if self.staff_chat_id is not None:
@@ -244,6 +249,9 @@ class TelegramChannel:
             await self.application.process_update(update)
 
     async def stop(self) -> None:
+        if self._registering is not None:
+            with contextlib.suppress(Exception):
+                await self._registering
         if self._polling is not None:
             self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -579,13 +587,19 @@ class TelegramChannel:
     async def _register_commands(self) -> None:
         scope = BotCommandScopeAllPrivateChats()
         config = self.conversation.config
-        for lang in [None, *config.languages]:
+
+        async def register(lang: str | None) -> None:
             pairs = self.conversation.command_list(lang or config.default_language)
             await self.application.bot.set_my_commands(
                 [BotCommand(name, description) for name, description in pairs],
                 scope=scope,
                 language_code=lang,
             )
+
+        try:
+            await asyncio.gather(*(register(lang) for lang in [None, *config.languages]))
+        except TelegramError as exc:
+            log.warning("commands_not_registered error=%s", type(exc).__name__)
 
     # --- incoming ------------------------------------------------------------------------------
     @staticmethod
@@ -618,11 +632,9 @@ class TelegramChannel:
                 message_ref=str(message.message_id),
                 copyable=True,
             )
-        await self.conversation.store.record_chat_messages(
-            self.conversation.user_key(person), [message.message_id], self.conversation.clock()
-        )
         replies = await self.conversation.handle(event)
-        await self._deliver(int(person.address), replies, None, person)
+        # The person's message goes in the quick exit's list with the answers, in one write.
+        await self._deliver(int(person.address), replies, None, person, [message.message_id])
 
     async def _on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Edits can follow a relayed message; Telegram tells bots nothing of deletions in
@@ -745,38 +757,56 @@ class TelegramChannel:
     def _keyboard(self, rows: list[list[Option]]) -> InlineKeyboardMarkup | None:
         if not rows:
             return None
-        return InlineKeyboardMarkup(
-            [
+        # Most keyboards (the menu, a topic's choices) are the same for everyone who reads that
+        # language: built and signed once, then shared (python-telegram-bot's objects are
+        # immutable). Under load, building them was a measurable part of each answer.
+        key = tuple(tuple(row) for row in rows if row)
+        markup = self._keyboards.get(key)
+        if markup is None:
+            markup = InlineKeyboardMarkup(
                 [
-                    InlineKeyboardButton(option.label, url=option.url)
-                    if option.url
-                    else InlineKeyboardButton(
-                        option.label, callback_data=self.buttons.encode(option.action or "menu")
-                    )
-                    for option in row
+                    [
+                        InlineKeyboardButton(option.label, url=option.url)
+                        if option.url
+                        else InlineKeyboardButton(
+                            option.label,
+                            callback_data=self.buttons.encode(option.action or "menu"),
+                        )
+                        for option in row
+                    ]
+                    for row in key
                 ]
-                for row in rows
-                if row
-            ]
-        )
+            )
+            if len(self._keyboards) >= KEYBOARD_CACHE_SIZE:
+                self._keyboards.pop(next(iter(self._keyboards)))  # the oldest
+            self._keyboards[key] = markup
+        return markup
 
-    async def _clear_chat(self, chat_id: int, person: Person) -> None:
+    async def _clear_chat(self, chat_id: int, person: Person, just_received: list[int]) -> None:
         store, bot = self.conversation.store, self.application.bot
         ids = await store.take_chat_messages(
             self.conversation.user_key(person), self.conversation.clock()
         )
+        ids = sorted({*ids, *just_received})  # with the "/clear" that asked for it
         for start in range(0, len(ids), 100):  # deleteMessages takes at most 100 ids
             with contextlib.suppress(TelegramError):  # some may be gone or too old
                 await bot.delete_messages(chat_id, ids[start : start + 100])
 
     async def _deliver(
-        self, chat_id: int, replies: list[Reply], source: Message | None, person: Person
+        self,
+        chat_id: int,
+        replies: list[Reply],
+        source: Message | None,
+        person: Person,
+        received: list[int] | None = None,
     ) -> None:
         bot = self.application.bot
         sent_ids: list[int] = []
+        if any(not reply.tracked for reply in replies):
+            received = None  # /forget: nothing of this chat stays on record
         if any(reply.clear_chat for reply in replies):
-            await self._clear_chat(chat_id, person)
-            source = None
+            await self._clear_chat(chat_id, person, received or [])
+            received, source = None, None
         for index, reply in enumerate(replies):
             markup = self._keyboard(reply.options)
             if index == 0 and reply.replace and source is not None:
@@ -807,7 +837,9 @@ class TelegramChannel:
             except Forbidden:
                 log.info("recipient_blocked_bot")
                 break
-        if sent_ids:
+        if sent_ids or received:
             await self.conversation.store.record_chat_messages(
-                self.conversation.user_key(person), sent_ids, self.conversation.clock()
+                self.conversation.user_key(person),
+                (received or []) + sent_ids,
+                self.conversation.clock(),
             )

@@ -147,6 +147,9 @@ class FakeBotAPI:
         # Seconds to wait before answering a method: a slow network.
         self.delays: dict[str, float] = {}
         self.answered: dict[str, dict[str, Any]] = {}
+        # Requests being answered right now, per chat, and the most seen at once.
+        self.in_flight: dict[str, int] = {}
+        self.most_in_flight: dict[str, int] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self.last_update_id = 0
@@ -184,6 +187,17 @@ class FakeBotAPI:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        chat = str(params.get("chat_id", ""))
+        for key in ("all", chat):
+            self.in_flight[key] = self.in_flight.get(key, 0) + 1
+            self.most_in_flight[key] = max(self.most_in_flight.get(key, 0), self.in_flight[key])
+        try:
+            return await self._answer(method, params)
+        finally:
+            for key in ("all", chat):
+                self.in_flight[key] -= 1
+
+    async def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
         delay = self.delays.get(method)
         if delay:
             await asyncio.sleep(delay)
