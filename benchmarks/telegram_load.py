@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,8 +111,8 @@ class Run:
     by_step: dict[int, list[float]] = field(default_factory=dict)
     answered: int = 0
     seconds: float = 0.0
-    startup: float = 0.0
     peak_rss_mb: float = 0.0
+    startups: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -165,6 +166,17 @@ class Person:
             else:
                 text = str(self.number_of(value))
             await self.send(text, step)
+
+
+async def stop_process(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s; waited for off the event loop, which serves the fake
+    Bot API the process may still be talking to while it shuts down."""
+    process.terminate()
+    try:
+        await asyncio.to_thread(process.wait, 15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        await asyncio.to_thread(process.wait)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -224,28 +236,54 @@ async def measure(
     api.open_group_chat(STAFF_CHAT, "Team", forum=True)
     run = Run(name)
     env = {**os.environ, **env, "TELEGRAM_API_URL": api.url, "TELEGRAM_BOT_TOKEN": api.token}
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        while api.first_poll is None:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited: {process.stderr.read()[-2000:]}")  # type: ignore[union-attr]
-            await asyncio.sleep(0.005)
-        run.startup = api.first_poll - started
-        crowd = [Person(api, n, run, follow_choices) for n in range(people)]
-        began = time.perf_counter()
-        results = await asyncio.gather(*(p.journey() for p in crowd), return_exceptions=True)
-        run.seconds = time.perf_counter() - began
-        run.errors = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
-        run.peak_rss_mb = peak_rss_mb(process.pid)
-    finally:
-        process.terminate()
+    # Its errors go to a file, not a pipe: a pipe nobody reads would stall the bot once full.
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=errors, text=True)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        await api.stop()
+            while api.first_poll is None:
+                if process.poll() is not None:
+                    errors.seek(0)
+                    raise RuntimeError(f"{name} exited: {errors.read()[-2000:]}")
+                await asyncio.sleep(0.005)
+            crowd = [Person(api, n, run, follow_choices) for n in range(people)]
+            began = time.perf_counter()
+            results = await asyncio.gather(*(p.journey() for p in crowd), return_exceptions=True)
+            run.seconds = time.perf_counter() - began
+            run.errors = [
+                f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)
+            ]
+            run.peak_rss_mb = peak_rss_mb(process.pid)
+        finally:
+            await stop_process(process)
+            await api.stop()
     return run
+
+
+async def startup_seconds(command: list[str], env: dict[str, str], launches: int) -> list[float]:
+    """Process start to its first getUpdates, over several launches: one launch on a shared
+    machine can be a quarter of a second off either way."""
+    found = []
+    for _launch in range(launches):
+        api = LoadAPI()
+        await api.start()
+        api.open_group_chat(STAFF_CHAT, "Team", forum=True)
+        full_env = {
+            **os.environ,
+            **env,
+            "TELEGRAM_API_URL": api.url,
+            "TELEGRAM_BOT_TOKEN": api.token,
+        }
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stderr=subprocess.DEVNULL)
+        try:
+            while api.first_poll is None and process.poll() is None:
+                await asyncio.sleep(0.002)
+            if api.first_poll is not None:
+                found.append(api.first_poll - started)
+        finally:
+            await stop_process(process)
+            await api.stop()
+    return found
 
 
 async def matching_ms() -> tuple[float, float]:
@@ -294,10 +332,11 @@ async def main_async(args: argparse.Namespace) -> str:
             "TELEGRAM_MAX_MESSAGES_PER_SECOND": "0",
         }
         python = sys.executable
-        baseline = await measure(
-            "echo baseline", [python, "benchmarks/echo_bot.py"], args.people, {}, False
-        )
-        bot = await measure("parapluie", [python, "-m", "bot", "run"], args.people, bot_env, True)
+        echo_command, bot_command = [python, "benchmarks/echo_bot.py"], [python, "-m", "bot", "run"]
+        baseline = await measure("echo baseline", echo_command, args.people, {}, False)
+        bot = await measure("parapluie", bot_command, args.people, bot_env, True)
+        baseline.startups = await startup_seconds(echo_command, {}, args.launches)
+        bot.startups = await startup_seconds(bot_command, bot_env, args.launches)
     throughput_ratio = bot.throughput / baseline.throughput
     p99_ratio = bot.percentile(0.99) / baseline.percentile(0.99)
     checks = [
@@ -306,7 +345,9 @@ async def main_async(args: argparse.Namespace) -> str:
         ("p99 latency ≤ 2× baseline", p99_ratio <= TARGETS["p99_ratio"], f"{p99_ratio:.2f}×"),
         (f"peak memory ≤ 150 MB ({args.known} people, {args.open} open conversations)",
          bot.peak_rss_mb <= TARGETS["peak_memory_mb"], f"{bot.peak_rss_mb:.0f} MB"),
-        ("start-up ≤ 1.5 s", bot.startup <= TARGETS["startup_s"], f"{bot.startup:.2f} s"),
+        (f"start-up ≤ 1.5 s (median of {len(bot.startups)} launches)",
+         statistics.median(bot.startups) <= TARGETS["startup_s"],
+         f"{statistics.median(bot.startups):.2f} s, slowest {max(bot.startups):.2f} s"),
         ("matching ≤ 5 ms per question (worst)", match_worst <= TARGETS["matching_ms"],
          f"{match_worst:.2f} ms"),
     ]  # fmt: skip
@@ -314,16 +355,18 @@ async def main_async(args: argparse.Namespace) -> str:
         f"### {datetime.now().strftime('%Y-%m-%d %H:%M')} · {machine()}",
         "",
         f"Command: `make bench` (`benchmarks/telegram_load.py --people {args.people} "
-        f"--known {args.known} --open {args.open}`); database seeded in {seeded:.1f} s.",
+        f"--known {args.known} --open {args.open}`); database seeded in {seeded:.1f} s; "
+        f"start-up timed over {args.launches} launches each.",
         "",
-        "| | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms | peak RSS MB | start-up s |",
+        "| | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms | peak RSS MB "
+        "| start-up s (median) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in (baseline, bot):
         lines.append(
             f"| {run.name} | {run.answered} | {run.seconds:.1f} | {run.throughput:.0f} | "
             f"{run.percentile(0.5):.1f} | {run.percentile(0.95):.1f} | {run.percentile(0.99):.1f} "
-            f"| {run.peak_rss_mb:.0f} | {run.startup:.2f} |"
+            f"| {run.peak_rss_mb:.0f} | {statistics.median(run.startups):.2f} |"
         )
     lines += ["", f"Matching: p99 {match_p99:.2f} ms, worst {match_worst:.2f} ms per question.", ""]
     lines += [f"- {name}: {value} — {verdict(ok)}" for name, ok, value in checks]
@@ -349,6 +392,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--known", type=int, default=10_000)
     parser.add_argument("--open", type=int, default=1_000)
+    parser.add_argument("--launches", type=int, default=5, help="start-ups to time")
     parser.add_argument("--steps", action="store_true", help="print the bot's latency per step")
     parser.add_argument("--no-record", action="store_true", help="do not append to BENCHMARKS.md")
     args = parser.parse_args()

@@ -65,9 +65,18 @@ async def serve(settings: Settings) -> None:
                 SignalChannel(conversation, settings.signal_account, settings.signal_cli, relay)
             )
         stop = asyncio.Event()
+
+        def on_signal() -> None:
+            # The first signal shuts down cleanly; a second one, if the shutdown hangs on the
+            # network, ends the process (the database and the outbox survive a hard stop).
+            if stop.is_set():
+                log.warning("forced_exit")
+                os._exit(1)
+            stop.set()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         for channel in channels:
             await channel.start()
         reminders = asyncio.create_task(run_reminders(conversation, stop))

@@ -37,6 +37,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_http import AiohttpRequest
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply, escape
 from bot.handlers.staff import (
     StaffMessage,
@@ -152,6 +153,8 @@ class TelegramChannel:
             Application.builder()
             .token(token)
             .updater(None)  # see _poll: updates are confirmed only once handled
+            .request(AiohttpRequest(connection_pool_size=256))
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .base_url(f"{api_url}/bot")
             .base_file_url(f"{api_url}/file/bot")
             # Telegram's limits: about 30 messages a second overall, 20 a minute per group.
@@ -250,8 +253,9 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         if self._registering is not None:
+            # Best effort: the lists are registered again at the next start.
             with contextlib.suppress(Exception):
-                await self._registering
+                await asyncio.wait_for(self._registering, 5)
         if self._polling is not None:
             self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
