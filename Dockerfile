@@ -14,7 +14,9 @@ COPY content ./content
 COPY locales ./locales
 COPY config.example.yaml ./
 # Editable, so the package finds content/, locales/ and the example config beside it.
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE every start would compile bot/.
 RUN pip install --no-cache-dir -e . \
+    && python -m compileall -q bot \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin parapluie \
     && mkdir -p /data && chown parapluie /data
 

@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# compileall: where PYTHONDONTWRITEBYTECODE is set, each start would compile bot/ again.
 run: $(STAMP)
+	$(PY) -m compileall -q bot
 	$(PY) -m bot run
 
 chat: $(STAMP)
@@ -33,6 +35,7 @@ test: lint
 # Load, latency, memory and start-up against a bare python-telegram-bot echo bot; appends the
 # results to BENCHMARKS.md (see benchmarks/telegram_load.py).
 bench: $(STAMP)
+	$(PY) -m compileall -q bot
 	$(PY) benchmarks/telegram_load.py
 
 # Interface strings: extract from the code, then merge into every language's catalog.
