@@ -217,6 +217,10 @@ class SignalPerson:
 def ana(signal_cli: FakeSignalCli, channels: dict[str, Any]) -> SignalPerson:
     return SignalPerson(
         signal_cli,
-        SignalUser(uuid="9f1c2b7e-4d5a-4c3b-8e2f-0a1b2c3d4e5f", number="+32470123456", name="Ana"),
+        SignalUser(
+            uuid="9f1c2b7e-4d5a-4c3b-8e2f-0a1b2c3d4e5f",
+            number="+32470123456",
+            name="Zelmira Ionescu",
+        ),
         channels,
     )

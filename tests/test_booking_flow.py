@@ -20,7 +20,8 @@ async def test_book_see_move_and_cancel(
     running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int, clock: FakeClock
 ) -> None:
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550007777, first_name="Ana", username="ana_x", language_code="en")
+        bot_api,
+        FakeUser(id=5550007777, first_name="Florentina", username="ana_x", language_code="en"),
     )
     async with running_bot() as runtime:
         await ana.send("/start")
@@ -33,7 +34,7 @@ async def test_book_see_move_and_cancel(
         notice = await staff_notice(bot_api, code)
         assert "EN" in notice.text
         assert bot_api.topics[STAFF_CHAT][notice.thread_id] == "Rendez-vous"
-        assert "Ana" not in notice.text and "5550007777" not in notice.text
+        assert "Florentina" not in notice.text and "5550007777" not in notice.text
 
         mine = await ana.send("/appointments")
         assert code in mine.text
@@ -67,7 +68,7 @@ async def test_a_replayed_confirmation_never_books_twice(
     running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int, clock: FakeClock
 ) -> None:
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550007778, first_name="Ana", username=None, language_code="en")
+        bot_api, FakeUser(id=5550007778, first_name="Florentina", username=None, language_code="en")
     )
     async with running_bot() as runtime:
         await ana.send("/start")
@@ -126,7 +127,7 @@ async def test_too_late_to_change_online(
     running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int, clock: FakeClock
 ) -> None:
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550007779, first_name="Ana", username=None, language_code="en")
+        bot_api, FakeUser(id=5550007779, first_name="Florentina", username=None, language_code="en")
     )
     async with running_bot():
         await ana.send("/start")

@@ -50,7 +50,8 @@ async def test_a_conversation_in_a_forum_staff_group(
     running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
 ) -> None:
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550004321, first_name="Ana", username="ana_w", language_code="en")
+        bot_api,
+        FakeUser(id=5550004321, first_name="Florentina", username="ana_w", language_code="en"),
     )
     async with running_bot() as runtime:
         started = await open_conversation(ana)
@@ -145,7 +146,7 @@ async def test_a_conversation_in_a_group_without_topics(
     bot_api.open_group_chat(STAFF_CHAT, "Team", forum=False)
     env["TELEGRAM_STAFF_CHAT_ID"] = str(STAFF_CHAT)
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550004322, first_name="Ana", username=None, language_code="en")
+        bot_api, FakeUser(id=5550004322, first_name="Florentina", username=None, language_code="en")
     )
     async with running_bot():
         started = await open_conversation(ana)
@@ -168,7 +169,7 @@ async def test_nothing_lost_or_doubled_across_errors_and_a_restart(
     running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
 ) -> None:
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550004323, first_name="Ana", username=None, language_code="en")
+        bot_api, FakeUser(id=5550004323, first_name="Florentina", username=None, language_code="en")
     )
     async with running_bot() as runtime:
         await open_conversation(ana)
@@ -197,7 +198,7 @@ async def test_a_burst_of_fifty_messages_makes_one_topic_in_order(
     running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
 ) -> None:
     ana = TelegramPerson(
-        bot_api, FakeUser(id=5550004324, first_name="Ana", username=None, language_code="en")
+        bot_api, FakeUser(id=5550004324, first_name="Florentina", username=None, language_code="en")
     )
     async with running_bot():
         await open_conversation(ana)

@@ -228,19 +228,36 @@ class SignalChannel:
 
     # --- incoming ------------------------------------------------------------------------------
     async def _handle_forever(self) -> None:
+        """People are served side by side; one person's messages in the order they came."""
+        latest: dict[str, asyncio.Task[None]] = {}
         while True:
             envelope = await self._incoming.get()
-            try:
-                await self._on_envelope(envelope)
-            except Exception as exc:
-                log.error(
-                    "signal_update_failed error=%s",
-                    type(exc).__name__,
-                    exc_info=(type(exc), exc, exc.__traceback__),
-                )
-                await self._apologise(envelope)
-            finally:
-                self.handled += 1
+            sender = str(envelope.get("sourceUuid") or "")
+            task = asyncio.create_task(self._handle_after(latest.get(sender), envelope))
+            latest[sender] = task
+
+            def forget(done: asyncio.Task[None], key: str = sender) -> None:
+                if latest.get(key) is done:
+                    del latest[key]
+
+            task.add_done_callback(forget)
+
+    async def _handle_after(
+        self, previous: asyncio.Task[None] | None, envelope: dict[str, Any]
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            await self._on_envelope(envelope)
+        except Exception as exc:
+            log.error(
+                "signal_update_failed error=%s",
+                type(exc).__name__,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
+            await self._apologise(envelope)
+        finally:
+            self.handled += 1
 
     @staticmethod
     def _person(envelope: dict[str, Any]) -> Person | None:
