@@ -14,11 +14,13 @@ import sys
 
 _TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}")
 _LONG_NUMBER = re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])")
-CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "aiosqlite", "apscheduler", "asyncio")
+# A Signal account's UUID, as signal-cli's error messages may quote it.
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b")
+CHATTY_LIBRARIES = ("telegram", "httpx", "httpcore", "aiohttp", "aiosqlite", "asyncio")
 
 
 def redact(text: str) -> str:
-    return _LONG_NUMBER.sub("<number>", _TOKEN.sub("<token>", text))
+    return _LONG_NUMBER.sub("<number>", _UUID.sub("<uuid>", _TOKEN.sub("<token>", text)))
 
 
 class RedactingFormatter(logging.Formatter):

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.channels.signal import parse_address
+from bot.channels.signal import SignalError, parse_address
 from bot.channels.text import split_text, styled
+from bot.logs import redact
 from bot.reminders import send_due_reminders
 from bot.settings import SettingsError, load_settings
 from tests.booking_helpers import CODE
@@ -335,3 +336,10 @@ def test_long_text_is_cut_between_paragraphs_and_styles_count_utf16() -> None:
     plain, styles = styled("🚨 <b>PEP &amp; PrEP</b> now")
     assert plain == "🚨 PEP & PrEP now"
     assert styles == [(3, 10, "BOLD")]
+
+
+def test_logs_mask_signal_numbers_and_uuids_even_in_error_messages() -> None:
+    error = SignalError(-1, "Failed to send to +32470123456 (9f1c2b7e-4d5a-4c3b-8e2f-0a1b2c3d4e5f)")
+    masked = redact(f"signal_update_failed error={error}")
+    assert "32470123456" not in masked and "9f1c2b7e" not in masked
+    assert "<number>" in masked and "<uuid>" in masked
