@@ -409,8 +409,7 @@ class Conversation:
             if profile is None:
                 return
             remember_offered(profile, reply)
-            today = self.clock().astimezone(self.config.zone).date()
-            await self.store.save_profile(profile, today)
+            await self.store.save_state(profile)
 
     async def _stale(self, turn: Turn) -> list[Reply]:
         if self._fallback is None:

@@ -105,6 +105,15 @@ class Store(PrivacyQueries, TicketQueries, RotationQueries):
         async with self.write_lock:
             await self._save_profile(profile, sealed, day)
 
+    async def save_state(self, profile: Profile) -> None:
+        """Only the conversation state: for what the bot shows outside a turn (a reply from
+        the team, a reminder), which must not count as the person having written."""
+        async with self.write_lock:
+            await self._db.execute(
+                "UPDATE users SET state = ? WHERE user_key = ?",
+                (json.dumps(profile.state, separators=(",", ":")), profile.user_key),
+            )
+
     async def _save_profile(self, profile: Profile, sealed: bytes, day: str) -> None:
         await self._db.execute(
             """
