@@ -245,7 +245,7 @@ class Conversation:
     ) -> None:
         self.store = store
         self.matcher = matcher
-        self.outbound = Outbound()
+        self.outbound = Outbound(store, clock)
         self.keys = keys
         self.config = config
         self.content = content

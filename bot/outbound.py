@@ -1,7 +1,10 @@
 """Messages the bot sends on its own: reminders to a person, notices to the staff chat.
 
 Channels register how they reach a person (by channel name) and, for Telegram, the staff
-chat. Handlers never send: they return replies, and queue staff notices on the turn.
+chat. Handlers never send: they return replies, and queue staff notices on the turn. Staff
+notices are stored (sealed) before anything else and posted in order by one worker, off the
+person's path: the group takes about 20 messages a minute, and a restart or a failed post must
+not lose a booking's notice.
 """
 
 from __future__ import annotations
@@ -12,19 +15,23 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the conversation core owns Outbound; avoid the import cycle
-    from bot.conversation import Reply
+    from bot.conversation import Clock, Reply
+    from bot.store import Store
 
     PersonSender = Callable[[str, list[Reply]], Awaitable[None]]
     StaffSender = Callable[[str], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
+RETRY_SECONDS = 30.0
+
 
 class Outbound:
-    def __init__(self) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
         self._people: dict[str, PersonSender] = {}
         self._staff: StaffSender | None = None
-        self._notices: asyncio.Queue[str] | None = None
         self._notifier: asyncio.Task[None] | None = None
 
     def register_person_channel(self, channel: str, send: PersonSender) -> None:
@@ -32,6 +39,7 @@ class Outbound:
 
     def register_staff(self, send: StaffSender) -> None:
         self._staff = send
+        self._post_notices()  # what a previous run left unposted
 
     def reaches(self, channel: str) -> bool:
         return channel in self._people
@@ -44,27 +52,39 @@ class Outbound:
         await send(address, replies)
 
     async def to_staff(self, text: str) -> None:
-        """Queued, in order: Telegram lets a bot post about 20 messages a minute in a group,
-        and a person's answer must never wait for the team's notice."""
         if self._staff is None:
             log.info("staff_notice_skipped reason=no_staff_chat")
             return
-        if self._notices is None:
-            self._notices = asyncio.Queue()
-        self._notices.put_nowait(text)
+        await self._store.queue_staff_notice(text, self._clock())
+        self._post_notices()
+
+    def _post_notices(self) -> None:
         if self._notifier is None or self._notifier.done():
-            self._notifier = asyncio.create_task(self._send_notices())
+            self._notifier = asyncio.create_task(self._post_pending())
 
-    async def _send_notices(self) -> None:
-        assert self._notices is not None and self._staff is not None
-        while not self._notices.empty():
-            text = self._notices.get_nowait()
+    async def _post_pending(self) -> None:
+        """Oldest first; after a failure (python-telegram-bot already retried flood control)
+        the rest waits and is tried again later, in the same order."""
+        assert self._staff is not None
+        while notices := await self._store.staff_notices():
+            for key, text in notices:
+                try:
+                    await self._staff(text)
+                except Exception as exc:
+                    log.warning(
+                        "staff_notice_failed error=%s retry_in=%.0f",
+                        type(exc).__name__,
+                        RETRY_SECONDS,
+                    )
+                    await asyncio.sleep(RETRY_SECONDS)
+                    break
+                await self._store.staff_notice_posted(key)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Waits for the queued staff notices (at shutdown, and in tests); what is not posted
+        by then stays stored for the next start."""
+        if self._notifier is not None and not self._notifier.done():
             try:
-                await self._staff(text)
-            except Exception:  # python-telegram-bot already retried flood control
-                log.exception("staff_notice_failed")
-
-    async def drain(self) -> None:
-        """Waits for the queued staff notices (at shutdown, and in tests)."""
-        if self._notifier is not None:
-            await self._notifier
+                await asyncio.wait_for(self._notifier, timeout)
+            except TimeoutError:
+                log.warning("staff_notices_left_for_next_start")

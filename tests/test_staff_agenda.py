@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from tests.booking_helpers import ENGLISH, STAFF_CHAT, book_rapid_test
+from tests.booking_helpers import ENGLISH, STAFF_CHAT, book_rapid_test, staff_notice
 from tests.conftest import ROOT, RunningBot, TelegramPerson
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
 
@@ -33,6 +33,7 @@ async def test_agenda_and_marks_in_the_staff_chat(
     async with running_bot() as runtime:
         await ana.send("/start")
         code, _booked = await book_rapid_test(ana, ENGLISH)
+        await staff_notice(bot_api, code)  # the booking's notice, posted after the answer
         agenda = await _staff_says(bot_api, "/agenda 24/11")
         assert "Mardi 24 novembre 2026" in agenda
         assert "Entre 2 Wallonie – Charleroi" in agenda and "Test rapide" in agenda

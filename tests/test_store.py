@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
 
+from bot.outbound import Outbound
 from bot.store import Keys, Profile, Store
 from bot.store.migrations import MIGRATIONS
 
@@ -69,3 +70,35 @@ def test_a_sealed_address_cannot_be_moved_to_another_row() -> None:
     assert keys.unseal(sealed, "row-one") == "5550001234"
     with pytest.raises(InvalidTag):
         keys.unseal(sealed, "row-two")
+
+
+async def test_staff_notices_survive_a_failed_post_and_a_restart(tmp_path: Path) -> None:
+    """Notices are stored before they are posted, posted in order, and kept until posted."""
+    keys = Keys(b"test-secret-key-that-is-long-enough-0123456789")
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    posted: list[str] = []
+    refusals = [RuntimeError("the staff group is unreachable")]
+
+    async def post(text: str) -> None:
+        if refusals:
+            raise refusals.pop()
+        posted.append(text)
+
+    store = await Store.open(tmp_path / "bot.sqlite3", keys)
+    outbound = Outbound(store, lambda: now)
+    outbound.register_staff(post)
+    await outbound.to_staff("Nouveau rendez-vous ABC-DEF")
+    await outbound.to_staff("Rendez-vous annulé ABC-DEF")
+    await outbound.drain(timeout=0.2)  # the first post failed: both wait, stored
+    assert posted == []
+    await store.close()
+    for path in tmp_path.iterdir():  # the database and its write-ahead log
+        assert b"ABC-DEF" not in path.read_bytes()  # sealed while waiting
+
+    store = await Store.open(tmp_path / "bot.sqlite3", keys)  # the next start
+    outbound = Outbound(store, lambda: now)
+    outbound.register_staff(post)
+    await outbound.drain()
+    assert posted == ["Nouveau rendez-vous ABC-DEF", "Rendez-vous annulé ABC-DEF"]
+    assert await store.staff_notices() == []
+    await store.close()

@@ -16,7 +16,7 @@ from bot.store.crypto import Keys
 from bot.store.migrations import MIGRATIONS
 from bot.store.privacy import PrivacyQueries
 from bot.store.rotation import RotationQueries
-from bot.store.tickets import TicketQueries
+from bot.store.tickets import StaffNoticeQueries, TicketQueries
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class Profile:
     is_new: bool = False
 
 
-class Store(PrivacyQueries, TicketQueries, RotationQueries):
+class Store(PrivacyQueries, TicketQueries, StaffNoticeQueries, RotationQueries):
     def __init__(self, db: aiosqlite.Connection, keys: Keys) -> None:
         self._db = db
         self._keys = keys

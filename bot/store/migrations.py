@@ -133,4 +133,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX seen_messages_by_age ON seen_messages (at);
     CREATE INDEX tickets_by_pseudonym ON tickets (pseudonym, status);
     """,
+    # 7: notices for the staff chat (bookings, cancellations) waiting to be posted: the group
+    # takes about 20 messages a minute, and a restart must not lose them. Sealed; deleted once
+    # posted.
+    """
+    CREATE TABLE staff_notices (
+        key  TEXT PRIMARY KEY,
+        text BLOB NOT NULL,
+        at   TEXT NOT NULL
+    ) STRICT;
+    """,
 ]

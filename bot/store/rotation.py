@@ -26,6 +26,7 @@ class RotationQueries(StoreBase):
                 ("users", "user_key", "address"),
                 ("appointments", "code", "nickname"),
                 ("outbox", "source", "payload"),
+                ("staff_notices", "key", "text"),
             ):
                 async with self._db.execute(
                     f"SELECT rowid, {key_column}, {sealed_column} FROM {table} "

@@ -298,3 +298,23 @@ class TicketQueries(StoreBase):
         async with self._db.execute("SELECT COUNT(*) FROM outbox") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+
+class StaffNoticeQueries(StoreBase):
+    """Notices for the staff chat, kept until posted (bot/outbound.py posts them in order)."""
+
+    async def queue_staff_notice(self, text: str, now: datetime) -> None:
+        key = secrets.token_hex(12)
+        async with self.write_lock:
+            await self._db.execute(
+                "INSERT INTO staff_notices (key, text, at) VALUES (?, ?, ?)",
+                (key, self._keys.seal(text, key), iso(now)),
+            )
+
+    async def staff_notices(self) -> list[tuple[str, str]]:
+        rows = await self._db.execute_fetchall("SELECT key, text FROM staff_notices ORDER BY rowid")
+        return [(str(key), self._keys.unseal(sealed, str(key))) for key, sealed in rows]
+
+    async def staff_notice_posted(self, key: str) -> None:
+        async with self.write_lock:
+            await self._db.execute("DELETE FROM staff_notices WHERE key = ?", (key,))
