@@ -192,6 +192,10 @@ class TelegramChannel:
         # The command lists (one per language) are registered while the bot already answers:
         # people can type commands before their app shows the list.
         self._registering = asyncio.create_task(self._register_commands())
+        # Polling needs no webhook set; asked for while the staff group is checked.
+        no_webhook = asyncio.create_task(
+            self.application.bot.delete_webhook(drop_pending_updates=False)
+        )
         outbound = self.conversation.outbound
         outbound.register_person_channel("telegram", self._send_to_person)
         if self.staff_chat_id is not None:
@@ -203,7 +207,7 @@ class TelegramChannel:
             self.relay.deliver_to_people_with("telegram", self._relay_to_person)
             self.relay.fetch_media_with("telegram", self._fetch_media)
         await self.application.start()
-        await self.application.bot.delete_webhook(drop_pending_updates=False)
+        await no_webhook
         self._polling = asyncio.create_task(self._poll(poll_timeout))
         log.info("telegram_polling_started")
 
@@ -270,8 +274,9 @@ class TelegramChannel:
         assert self.staff_chat_id is not None
         bot = self.application.bot
         try:
-            chat = await bot.get_chat(self.staff_chat_id)
-            member = await bot.get_chat_member(self.staff_chat_id, bot.id)
+            chat, member = await asyncio.gather(
+                bot.get_chat(self.staff_chat_id), bot.get_chat_member(self.staff_chat_id, bot.id)
+            )
         except TelegramError as exc:
             log.error(
                 "staff_chat_unreachable error=%s (add the bot to the staff group and check "
