@@ -390,7 +390,7 @@ class Conversation:
         """A typed number, or an option's label, chooses among the options last shown."""
         choice = text.strip()
         offered: list[str] = turn.profile.state.get("offered", [])
-        if choice.isdigit():
+        if choice.isdecimal():
             if choice == "0":
                 return "menu"
             index = int(choice) - 1

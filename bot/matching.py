@@ -349,7 +349,7 @@ class Matcher:
         if signals.get("long_ago"):
             return True
         for number, unit in itertools.pairwise(words):
-            if not number.isdigit():
+            if not number.isdecimal():
                 continue
             amount = int(number)
             if unit in self._units["hour"]:

@@ -83,7 +83,7 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     value = env.get(name) or ""
     if not value:
         return default
-    if not value.isdigit():
+    if not value.isdecimal():
         raise SettingsError(f"{name}: {value!r} is not a whole number")
     return int(value)
 

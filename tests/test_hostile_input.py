@@ -100,3 +100,16 @@ def test_random_event_sequences_never_raise(
             assert await conversation.language_for(person) == lang
 
     asyncio.run(scenario())
+
+
+async def test_digits_that_are_not_decimal_are_text(tmp_path: Path) -> None:
+    """'²' counts as a digit for str.isdigit() but int() refuses it: it must not crash a turn."""
+    settings = load_settings(
+        {"BOT_DATA_DIR": str(tmp_path), "BOT_SECRET_KEY": "k" * 40, "LOG_LEVEL": "WARNING"}
+    )
+    async with open_runtime(settings) as runtime:
+        person = Person("terminal", "someone", "terminal")
+        await runtime.conversation.handle(Event(person, command="start"))
+        for text in ("²", "3²", "la capote a craqué il y a 2² heures"):
+            replies = await runtime.conversation.handle(Event(person, text=text))
+            assert replies and replies[0].text

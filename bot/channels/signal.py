@@ -59,7 +59,7 @@ class ConnectionLost(Exception):
 def parse_address(value: str) -> tuple[str, int] | str:
     """`127.0.0.1:7583` -> ("127.0.0.1", 7583); anything else is a UNIX socket path."""
     host, sep, port = value.rpartition(":")
-    if sep and host and port.isdigit() and "/" not in value:
+    if sep and host and port.isdecimal() and "/" not in value:
         return host.strip("[]"), int(port)
     return value
 

@@ -151,7 +151,7 @@ def rating_prompt(ticket_id: int, intro: str) -> Reply:
 
 
 async def rate(turn: Turn, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in {"1", "2", "3", "4", "5"}:
+    if len(args) != 2 or not args[0].isdecimal() or args[1] not in {"1", "2", "3", "4", "5"}:
         raise StaleAction
     if not await turn.store.rate_ticket(int(args[0]), turn.profile.user_key, int(args[1])):
         raise StaleAction

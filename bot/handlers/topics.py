@@ -96,7 +96,7 @@ async def show_topic(turn: Turn, args: list[str]) -> list[Reply]:
 
 
 async def show_page(turn: Turn, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[1].isdigit():
+    if len(args) != 2 or not args[1].isdecimal():
         raise StaleAction
     topic_id, index = args[0], int(args[1])
     screens = topic_screens(turn, topic_id)
