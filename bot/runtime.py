@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.app import build_conversation, utc_now
-from bot.checks import check_everything
+from bot.checks import check_everything, fingerprint
 from bot.conversation import Clock, Conversation
 from bot.settings import Settings
 from bot.store import Keys, Store
 
 log = logging.getLogger(__name__)
+
+CHECKED_MARKER = "content-checked"
 
 
 @dataclass
@@ -26,7 +28,14 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[Runtime]:
-    checked = await check_everything(settings.config_path, settings.content_dir)
+    # The exhaustive checks run again only when config, content, translations or code changed
+    # since they last passed here (`python -m bot content check` always runs them all).
+    marker = settings.data_dir / CHECKED_MARKER
+    current = fingerprint(settings.config_path, settings.content_dir)
+    thorough = not marker.exists() or marker.read_text() != current
+    checked = await check_everything(settings.config_path, settings.content_dir, thorough=thorough)
+    if thorough:
+        marker.write_text(current)
     for warning in checked.warnings:
         log.warning("content_review_due %s", warning)
     if checked.config.example_data:

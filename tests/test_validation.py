@@ -14,6 +14,8 @@ import yaml
 
 from bot.checks import check_everything
 from bot.errors import ValidationFailed
+from bot.runtime import open_runtime
+from bot.settings import load_settings
 from tests.conftest import ROOT
 
 
@@ -211,3 +213,22 @@ async def test_booking_schedule_mistakes(org: Path) -> None:
     found = (await problems(org))[0]
     assert "appointments.schedules.3" in found
     assert "a rule every N weeks needs every_weeks, anchor and hours" in found
+
+
+async def test_a_change_after_a_good_start_is_checked_again_at_the_next_start(org: Path) -> None:
+    """The slow checks are skipped only while nothing changed since they passed."""
+    env = {
+        "BOT_DATA_DIR": str(org / "data"),
+        "BOT_SECRET_KEY": "k" * 40,
+        "BOT_CONFIG": str(org / "config.yaml"),
+        "BOT_CONTENT": str(org / "content"),
+    }
+    async with open_runtime(load_settings(env)):
+        pass
+    async with open_runtime(load_settings(env)):
+        pass  # unchanged: starts again
+    page = org / "content" / "nl" / "pep.yaml"
+    page.write_text(page.read_text().replace("72 uur", "3 dagen"))
+    with pytest.raises(ValidationFailed, match="72 hour"):
+        async with open_runtime(load_settings(env)):
+            pass
