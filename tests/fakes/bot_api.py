@@ -577,17 +577,21 @@ class FakeBotAPI:
     def _touch(self, message: ChatMessage) -> None:
         message.last_change = next(self._changes)
 
+    def _post(self, message: ChatMessage, params: dict[str, Any]) -> dict[str, Any]:
+        """A bot message lands in its chat: in a topic or as a reply if asked."""
+        message.thread_id = self._thread(message.chat_id, params)
+        reply = params.get("reply_parameters") or {}
+        message.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
+        self._touch(message)
+        self.messages[message.chat_id][message.message_id] = message
+        return self._message_json(message)
+
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
         raw, plain = self._text(params)
         rows = self._check_markup(params)
         message = ChatMessage(next(self._message_ids), chat_id, True, plain, raw, rows)
-        message.thread_id = self._thread(chat_id, params)
-        reply = params.get("reply_parameters") or {}
-        message.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
-        self._touch(message)
-        self.messages[chat_id][message.message_id] = message
-        return self._message_json(message)
+        return self._post(message, params)
 
     async def _send_media(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
@@ -602,12 +606,7 @@ class FakeBotAPI:
             next(self._message_ids), chat_id, True, plain, caption, media=kind,
             file_bytes=upload["data"],
         )  # fmt: skip
-        message.thread_id = self._thread(chat_id, params)
-        reply = params.get("reply_parameters") or {}
-        message.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
-        self._touch(message)
-        self.messages[chat_id][message.message_id] = message
-        return self._message_json(message)
+        return self._post(message, params)
 
     async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._send_media("photo", params)
@@ -714,16 +713,11 @@ class FakeBotAPI:
         original = self.messages.get(from_chat, {}).get(int(params["message_id"]))
         if original is None:
             raise ApiError("Bad Request: message to copy not found")
-        thread = self._thread(chat_id, params)
         copy = ChatMessage(
             next(self._message_ids), chat_id, True, original.text, original.html, [],
             media=original.media, copied_from=(from_chat, original.message_id),
         )  # fmt: skip
-        copy.thread_id = thread
-        reply = params.get("reply_parameters") or {}
-        copy.reply_to = int(reply["message_id"]) if reply.get("message_id") else None
-        self._touch(copy)
-        self.messages[chat_id][copy.message_id] = copy
+        self._post(copy, params)
         return {"message_id": copy.message_id}
 
     def _thread(self, chat_id: int, params: dict[str, Any]) -> int | None:
