@@ -63,6 +63,17 @@ def fingerprint(config_path: Path, content_dir: Path, locales_dir: Path = LOCALE
     return digest.hexdigest()
 
 
+def _unknown_include(name: str, config: Config, partner_kinds: set[str]) -> str | None:
+    """Why a block named in content cannot be rendered from this config, if it cannot."""
+    if name.startswith("partners:") and name[9:] not in partner_kinds:
+        return f"unknown partner kind {name[9:]!r} (known: {', '.join(sorted(partner_kinds))})"
+    if name.startswith("emergency:") and not any(
+        entry.kind.startswith(name[10:]) for entry in config.emergency_numbers
+    ):
+        return f"no emergency number of kind {name[10:]!r} in the config"
+    return None
+
+
 async def check_everything(
     config_path: Path,
     content_dir: Path = CONTENT_DIR,
@@ -90,6 +101,10 @@ async def check_everything(
                     f"{index_path}: topics.{topic_id}.actions: {action!r} names no place or "
                     f"partner in {config_path}"
                 )
+    for kind, answer in content.index.urgent.items():
+        for name in answer.include:
+            if problem := _unknown_include(name, config, partner_kinds):
+                problems.append(f"{index_path}: urgent.{kind}.include: {problem}")
     warnings: list[str] = []
     today = today or datetime.now(UTC).date()
     for lang in config.languages:
@@ -97,11 +112,8 @@ async def check_everything(
             path = content_dir / lang / f"{topic_id}.yaml"
             for index, page in enumerate(text.pages):
                 for name in page.include:
-                    if name.startswith("partners:") and name[9:] not in partner_kinds:
-                        problems.append(
-                            f"{path}: pages.{index}.include: unknown partner kind {name[9:]!r} "
-                            f"(known: {', '.join(sorted(partner_kinds))})"
-                        )
+                    if problem := _unknown_include(name, config, partner_kinds):
+                        problems.append(f"{path}: pages.{index}.include: {problem}")
             if text.review.next_review < today:
                 warnings.append(
                     f"{path}: review.next_review: {text.review.next_review} is past; "
@@ -140,7 +152,8 @@ def _load_matcher(
                 problems.append(
                     f"{content_dir / lang / KEYWORDS_FILE}: topics.{topic_id}: unknown topic"
                 )
-    return Matcher(keywords, list(content.index.menu))
+    urgent_topics = {kind: answer.topic for kind, answer in content.index.urgent.items()}
+    return Matcher(keywords, list(content.index.menu), urgent_topics)
 
 
 PHONE = re.compile(r"(?<!\d)(?<!\d[.,])(?:0\d{2,3}(?:[ ./]?\d{2,3}){2,3}|1\d{2,3})(?!\d)(?![.,]\d)")

@@ -24,7 +24,7 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOPIC_ID = r"^[a-z][a-z0-9_]{0,23}$"  # short: topic ids travel in 64-byte button data
 # `call:<location id>` shows that place's numbers; the others open a screen of their own.
 ACTION_PATTERN = r"^(book|appointments|talk|emergency|services|call:[a-z0-9_-]+)$"
-INCLUDE_PATTERN = r"^(locations|emergency|retention|partners:[a-z_]+)$"
+INCLUDE_PATTERN = r"^(locations|emergency(:[a-z_]+)?|retention|partners:[a-z_]+)$"
 
 
 class Strict(BaseModel):
@@ -52,7 +52,7 @@ class UrgentAnswer(Strict):
     include: list[Annotated[str, Field(pattern=INCLUDE_PATTERN)]] = Field(default_factory=list)
 
 
-UrgentKind = Literal["exposure", "sexual_violence", "violence", "exploitation"]
+UrgentKind = Literal["suicide", "exposure", "sexual_violence", "violence", "exploitation"]
 
 
 class ContentIndex(Strict):

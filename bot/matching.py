@@ -68,6 +68,8 @@ class Triage(BaseModel):
     violence: list[str] = Field(min_length=1)
     # Signs of exploitation: passport taken, debt to a "sponsor", forced work, pimp.
     exploitation: list[str] = Field(min_length=1)
+    # Suicidal thoughts or self-harm ("I want to die", "cut myself"): urgent whatever the time.
+    suicide: list[str] = Field(min_length=1)
     # A condom word near a failure word, in any order ("the condom I had broke",
     # "s-a rupt prezervativul"), or a "without" word just before a condom or protection word
     # ("sans protection", "fara prezervativ"), is an exposure too: these generalise where
@@ -82,8 +84,21 @@ class Triage(BaseModel):
     # a condom?"). Without either, an exposure counts as recent: time not said is urgent.
     recent: list[str] = Field(default_factory=list)
     hypothetical: list[str] = Field(default_factory=list)
-    # Words that place an event too long ago for PEP ("last month").
+    # Words that place an event too long ago for PEP ("last week", "last month").
     long_ago: list[str] = Field(default_factory=list)
+    # Words that place an event beyond a month ago ("last year", "years ago", "when I was
+    # young"): violence that long ago is a question about rights or support, not an emergency.
+    distant: list[str] = Field(default_factory=list)
+    # Words that make a length of time a duration, not an age ("for two years", "depuis 2
+    # ans"): "he has been hitting me for two years" is happening now.
+    ongoing: list[str] = Field(default_factory=list)
+    # Words for "ago" ("il y a", "ago", "geleden", "hace", "acum", "преди"): for violence, a
+    # number is an age only next to one of these.
+    ago: list[str] = Field(default_factory=list)
+    # Words of a question about the law, someone else or what might happen ("is it legal",
+    # "my friend", "what if"): violence, exploitation or suicide words with one of these and
+    # no recent time are a question, not a disclosure.
+    general: list[str] = Field(default_factory=list)
     # Units after a number: "3 jours", "48h".
     units: TimeWords = Field(default_factory=TimeWords)
 
@@ -104,8 +119,14 @@ _BULGARIAN_LATIN = str.maketrans(
 )  # fmt: skip
 
 
+# Bulgarian typed in Latin letters uses digits for the letters Latin lacks, inside words:
+# "pi6e" (пише), "mi4ko" (мичко). Only between letters, so "72h" and "50 50" keep their digits.
+_DIGIT_LETTERS = re.compile(r"(?<=[a-z])([46])(?=[a-z])")
+
+
 def normalise(text: str) -> list[str]:
     ascii_text = unidecode(text.translate(_BULGARIAN_LATIN)).lower()
+    ascii_text = _DIGIT_LETTERS.sub(lambda m: "ch" if m.group(1) == "4" else "sh", ascii_text)
     # "72h" -> "72 h" so the number and its unit are two words.
     ascii_text = re.sub(r"(\d+)([a-z]+)", r"\1 \2", ascii_text)
     return re.findall(r"[a-z0-9]+", ascii_text)
@@ -135,9 +156,12 @@ class Match:
     urgent: bool
     score: float
     alternatives: list[str] = field(default_factory=list)
-    # What made it urgent: "exposure", "sexual_violence", "violence", "exploitation".
+    # What made it urgent, the first to answer: "suicide", "sexual_violence", "exposure",
+    # "violence", "exploitation".
     urgent_kind: str | None = None
     found: list[str] = field(default_factory=list)
+    # Every urgent kind found, `urgent_kind` first ("he hit me and I want to die": both).
+    urgent_kinds: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -149,9 +173,17 @@ class Match:
 
 
 class Matcher:
-    def __init__(self, keywords: dict[str, Keywords], topic_order: list[str]) -> None:
+    def __init__(
+        self,
+        keywords: dict[str, Keywords],
+        topic_order: list[str],
+        urgent_topics: dict[str, str] | None = None,
+    ) -> None:
         self.languages = list(keywords)
         self.topic_order = topic_order
+        # The topic whose steps answer each urgent kind (content/topics.yaml, `urgent`): an
+        # urgent question is always answered from it, whatever else scored higher.
+        self.urgent_topics = urgent_topics or {}
         self._phrases: list[Phrase] = []
         self._units: dict[str, set[str]] = defaultdict(set)
         self._units_by_language: dict[str, dict[str, set[str]]] = {}
@@ -164,7 +196,12 @@ class Matcher:
                 "sexual_violence",
                 "violence",
                 "exploitation",
+                "suicide",
                 "long_ago",
+                "distant",
+                "ongoing",
+                "ago",
+                "general",
                 "condom",
                 "failure",
                 "without",
@@ -294,22 +331,37 @@ class Matcher:
             signals["exposure"] = max(signals["exposure"], 2.0)
             explained.append("triage:exposure:without+protection")
 
-        urgent_kind = self._urgent_kind(signals, words)
+        urgent_kinds = self._urgent_kinds(signals, words, positions)
+        urgent_kind = urgent_kinds[0] if urgent_kinds else None
+        if "suicide" in urgent_kinds or (signals.get("suicide") and not urgent_kind):
+            scores["mental_health"] += 2 + signals["suicide"]
         if urgent_kind == "exposure":
             scores["pep"] += 2 + signals["exposure"]
         elif urgent_kind in {"sexual_violence", "violence", "exploitation"}:
             scores["violence"] += 2 + signals[urgent_kind]
             if urgent_kind == "sexual_violence":
                 scores["pep"] += 1 + signals[urgent_kind]
-        elif signals.get("exposure") and not signals.get("hypothetical"):
-            # An exposure too long ago for PEP: a test is what helps now.
-            scores["testing"] += 1 + signals["exposure"]
-            scores["pep"] += 0.5
+        elif urgent_kind is None:
+            if signals.get("exposure") and not signals.get("hypothetical"):
+                # An exposure too long ago for PEP: a test is what helps now.
+                scores["testing"] += 1 + signals["exposure"]
+                scores["pep"] += 0.5
+            for kind in ("sexual_violence", "violence", "exploitation"):
+                if signals.get(kind):
+                    # Violence long ago, or a question about it: the violence page still
+                    # answers it (complaints, support), without the urgent steps.
+                    scores["violence"] += 1 + signals[kind]
+                    break
 
         ranked = sorted(
             (item for item in scores.items() if item[1] > 0),
             key=lambda item: (-item[1], self._order(item[0])),
         )
+        if urgent_kind in self.urgent_topics:
+            first = self.urgent_topics[urgent_kind]
+            ranked = [(first, max(scores[first], MIN_SCORE))] + [
+                item for item in ranked if item[0] != first
+            ]
         if not ranked or ranked[0][1] < MIN_SCORE:
             return Match(
                 None,
@@ -318,50 +370,93 @@ class Matcher:
                 [t for t, _ in ranked[:3]],
                 urgent_kind,
                 sorted(explained),
+                urgent_kinds,
             )
         best, score = ranked[0]
         alternatives = [t for t, s in ranked[1:4] if s >= MIN_SCORE * 0.5]
         return Match(
-            best, urgent_kind is not None, score, alternatives, urgent_kind, sorted(explained)
+            best,
+            urgent_kind is not None,
+            score,
+            alternatives,
+            urgent_kind,
+            sorted(explained),
+            urgent_kinds,
         )
 
     def _order(self, topic: str) -> int:
         return self.topic_order.index(topic) if topic in self.topic_order else len(self.topic_order)
 
-    def _urgent_kind(self, signals: dict[str, float], words: list[str]) -> str | None:
-        if signals.get("sexual_violence"):
-            return "sexual_violence"
-        just_a_question = signals.get("hypothetical") and not signals.get("recent")
-        if (
-            signals.get("exposure")
-            and not just_a_question
-            and not self._too_long_ago(signals, words)
-        ):
-            return "exposure"
-        if signals.get("violence"):
-            return "violence"
-        if signals.get("exploitation"):
-            return "exploitation"
-        return None
+    def _urgent_kinds(
+        self, signals: dict[str, float], words: list[str], positions: dict[str, list[int]]
+    ) -> list[str]:
+        """The urgent kinds this question discloses, the one to answer first in front.
 
-    def _too_long_ago(self, signals: dict[str, float], words: list[str]) -> bool:
-        """True when the question places the event beyond PEP's 72 hours."""
-        if signals.get("long_ago"):
-            return True
-        for number, unit in itertools.pairwise(words):
+        A safety net rather than a classifier: a violence, sexual-violence or exploitation
+        signal is urgent when the time is recent or not said; only a time beyond a month (or
+        a question about the law or someone else, without a recent time) makes it a question.
+        """
+        recent = bool(signals.get("recent"))
+        general = bool(signals.get("general")) and not recent
+        hours = self._age_in_hours(signals, words, positions)
+        event_hours = self._age_in_hours(signals, words, positions, said_ago=True)
+        kinds = []
+        if signals.get("suicide") and not general:
+            kinds.append("suicide")
+        if signals.get("sexual_violence") and not general and event_hours <= VIOLENCE_HOURS:
+            kinds.append("sexual_violence")
+        just_a_question = signals.get("hypothetical") and not recent
+        if signals.get("exposure") and not just_a_question and hours <= URGENT_HOURS:
+            kinds.append("exposure")
+        if signals.get("violence") and not general and event_hours <= VIOLENCE_HOURS:
+            kinds.append("violence")
+        # Exploitation is a state, not an event: a passport taken two years ago is still taken.
+        if signals.get("exploitation") and not general:
+            kinds.append("exploitation")
+        return kinds
+
+    def _age_in_hours(
+        self,
+        signals: dict[str, float],
+        words: list[str],
+        positions: dict[str, list[int]],
+        said_ago: bool = False,
+    ) -> float:
+        """How long ago the event was, as far as the question says: 0 when it does not say.
+
+        With `said_ago`, a number counts only next to a word for "ago" ("il y a 2 ans",
+        "2 years ago"): "I am 50 years old and he hits me" is not an event 50 years ago.
+        """
+        if signals.get("recent"):
+            return 0.0
+        if signals.get("distant"):
+            return float("inf")
+        for index, (number, unit) in enumerate(itertools.pairwise(words)):
             if not number.isdecimal():
                 continue
-            amount = int(number)
-            if unit in self._units["hour"]:
-                return amount > URGENT_HOURS
-            if unit in self._units["day"]:
-                return amount > URGENT_HOURS // 24
-            if unit in self._units["week"] | self._units["month"] | self._units["year"]:
-                return True
-        return False
+            if any(0 <= index - p <= 3 for p in positions["triage:ongoing"]):
+                continue  # "for 2 years", "depuis 2 ans": a duration up to now, not an age
+            if said_ago and not any(-3 <= p - index <= 2 for p in positions["triage:ago"]):
+                continue
+            for name, hours in UNIT_HOURS.items():
+                if unit in self._units[name]:
+                    return int(number) * hours
+        if signals.get("long_ago"):
+            return URGENT_HOURS + 1
+        return 0.0
 
 
-PAIR_SIGNALS = {"triage:condom", "triage:failure", "triage:without", "triage:protection"}
+UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 30, "year": 24 * 365}
+# Violence, sexual violence: urgent up to a month (a CPVS takes assaults up to a month old).
+VIOLENCE_HOURS = 24 * 31
+PAIR_SIGNALS = {
+    "triage:condom",
+    "triage:failure",
+    "triage:without",
+    "triage:protection",
+    "triage:ongoing",
+    "triage:ago",
+}
 
 
 def _near(first: list[int], second: list[int], window: int) -> bool:

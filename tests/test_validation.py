@@ -131,7 +131,7 @@ async def test_action_naming_an_unknown_place(org: Path) -> None:
 
 async def test_past_review_date_is_a_warning(org: Path) -> None:
     result = await check_everything(org / "config.yaml", org / "content", today=date(2027, 6, 1))
-    assert len(result.warnings) == 11 * 7
+    assert len(result.warnings) == 12 * 7
     assert "review.next_review: 2027-05-22 is past" in result.warnings[0]
 
 

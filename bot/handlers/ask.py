@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.conversation import Option, Reply, Turn, escape, render_markup
 from bot.handlers.menu import main_menu
 from bot.handlers.places import menu_row, render_include
@@ -11,8 +13,11 @@ from bot.i18n import _
 from bot.matching import Match
 
 
-def urgent_reply(turn: Turn, kind: str, alternatives: list[str]) -> Reply:
-    """The urgent steps, in one message, before anything else; never behind a menu."""
+def urgent_reply(turn: Turn, kind: str, alternatives: list[str], also: Sequence[str] = ()) -> Reply:
+    """The urgent steps, in one message, before anything else; never behind a menu.
+
+    `also`: other urgent kinds in the same message ("he hit me and I want to die"): their
+    short answers follow the first one's steps, so nothing urgent waits behind a button."""
     answer = turn.content.index.urgent[kind]  # type: ignore[index]
     text = turn.content.topic(turn.lang, answer.topic)
     assert text is not None, "content check guarantees every topic in every language"
@@ -21,13 +26,22 @@ def urgent_reply(turn: Turn, kind: str, alternatives: list[str]) -> Reply:
     for index in answer.pages:
         page = text.pages[index]
         blocks.append(f"<b>{escape(page.title)}</b>\n{render_markup(page.body)}")
+    shown = {answer.topic}
+    for other_kind in also:
+        other = turn.content.index.urgent[other_kind]  # type: ignore[index]
+        other_text = turn.content.topic(turn.lang, other.topic)
+        if other.topic in shown or other_text is None:
+            continue
+        shown.add(other.topic)
+        blocks += [f"⚠️ <b>{escape(other_text.title)}</b>", render_markup(other_text.short)]
+        blocks += [block for name in other.include if (block := render_include(turn, name))]
     options = [
         [Option(action_label("talk", turn), "talk")],
         [Option(action_label("emergency", turn), "emergency")],
     ]
     if text.pages:
         options.append([Option("📖 " + _("Read more"), f"p:{answer.topic}:0")])
-    options += _alternative_rows(turn, [t for t in alternatives if t != answer.topic])
+    options += _alternative_rows(turn, [t for t in alternatives if t not in shown])
     options.append(menu_row())
     return Reply("\n\n".join(blocks), options)
 
@@ -50,7 +64,10 @@ async def answer_typed_question(turn: Turn) -> list[Reply]:
     if match.urgent_kind is not None:
         return [
             urgent_reply(
-                turn, match.urgent_kind, [t for t in [match.topic, *match.alternatives] if t]
+                turn,
+                match.urgent_kind,
+                [t for t in [match.topic, *match.alternatives] if t],
+                match.urgent_kinds[1:],
             )
         ]
     if match.topic is None:

@@ -122,9 +122,13 @@ def partners_block(turn: Turn, kind: str) -> str:
     return title + "\n" + "\n".join("• " + partner_line(turn, p) for p in partners)
 
 
-def emergency_block(turn: Turn) -> str:
+def emergency_block(turn: Turn, kind: str | None = None) -> str:
+    """Every emergency number, or, for `kind`, 112 and the numbers of that kind (a suicide
+    answer shows the suicide-prevention lines, not the poison centre)."""
     lines = []
     for entry in turn.config.emergency_numbers:
+        if kind is not None and entry.kind != "ambulance_fire" and not entry.kind.startswith(kind):
+            continue
         extras = []
         if entry.free:
             extras.append(_("free"))
@@ -179,6 +183,8 @@ def render_include(turn: Turn, name: str) -> str:
         return locations_block(turn)
     if name == "emergency":
         return emergency_block(turn)
+    if name.startswith("emergency:"):
+        return emergency_block(turn, name.split(":", 1)[1])
     if name.startswith("partners:"):
         return partners_block(turn, name.split(":", 1)[1])
     raise ValueError(f"unknown include {name!r}")
