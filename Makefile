@@ -38,15 +38,16 @@ bench: $(STAMP)
 	$(PY) -m compileall -q bot
 	$(PY) benchmarks/telegram_load.py
 
-# Interface strings: extract from the code, then merge into every language's catalog.
+# Interface strings: extract from the code, then merge into every language's catalog (keeping
+# its header and line width; no fuzzy guesses, which gettext would silently skip).
 # Catalogs are compiled in memory when the bot starts, so there is no .mo file to go stale.
 locales-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output \
 		--omit-header -o locales/messages.pot bot
 
 locales-update: locales-extract
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
-		--omit-header --ignore-obsolete
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages \
+		--width 100 --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

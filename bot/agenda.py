@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 
-from babel.dates import format_date, format_time
-
 from bot.config import Config, localized
 from bot.conversation import escape, upper_first
+from bot.dates import clock, colon, day_range, day_title, day_with_year
 from bot.i18n import _
 from bot.store.bookings import Appointment
 
@@ -33,11 +32,9 @@ def agenda_text(config: Config, appointments: list[Appointment], first_day: date
     """For the staff chat and the terminal: by day, location and type; codes, never names."""
     lang = config.default_language
     if days == 1:
-        title = upper_first(format_date(first_day, "EEEE d MMMM yyyy", locale=lang))
+        title = day_with_year(first_day, lang)
     else:
-        last = first_day + timedelta(days=days - 1)
-        first = format_date(first_day, "d MMM", locale=lang)
-        title = f"{first} – {format_date(last, 'd MMM yyyy', locale=lang)}"
+        title = day_range(first_day, first_day + timedelta(days=days - 1), lang)
     heading = _("Agenda")
     lines = [f"<b>{escape(heading)} · {escape(title)}</b>"]
     if not appointments:
@@ -51,19 +48,17 @@ def agenda_text(config: Config, appointments: list[Appointment], first_day: date
     ordered = sorted(appointments, key=lambda a: (local_day(a), a.location, a.type, a.starts_at))
     for day, by_day in groupby(ordered, key=local_day):
         if days > 1:
-            lines.append(
-                "\n<b>" + escape(upper_first(format_date(day, "EEEE d MMMM", locale=lang))) + "</b>"
-            )
+            lines.append("\n<b>" + escape(upper_first(day_title(day, lang))) + "</b>")
         for location, by_place in groupby(by_day, key=lambda a: a.location):
             place = config.location(location)
             lines.append("\n📍 <b>" + escape(place.name if place else location) + "</b>")
             for type_id, items in groupby(by_place, key=lambda a: a.type):
                 lines.append("<i>" + escape(type_label(config, type_id)) + "</i>")
                 for a in items:
-                    clock = format_time(a.starts_at, "HH:mm", tzinfo=config.zone, locale=lang)
+                    at = clock(a.starts_at, lang, config.zone)
                     nickname = f" · {escape(a.nickname)}" if a.nickname else ""
                     lines.append(
-                        f"{clock} · <b>{escape(a.code)}</b>{nickname} · {a.language.upper()}"
+                        f"{at} · <b>{escape(a.code)}</b>{nickname} · {a.language.upper()}"
                         f"{status_marks.get(a.status, '')}"
                     )
     lines.append("\n" + escape(_("Mark: /done CODE or /missed CODE")))
@@ -92,8 +87,8 @@ def agenda_ics(config: Config, appointments: list[Appointment]) -> bytes:
         event.add("summary", f"{a.code} · {type_label(config, a.type)}")
         if place is not None:
             event.add("location", place.address or place.name)
-        language = _("Language")
-        details = [f"{language}: {a.language.upper()}"]
+        language = _("Language") + colon(config.default_language)
+        details = [f"{language} {a.language.upper()}"]
         if a.nickname:
             details.append(_("Nickname: {nickname}").format(nickname=a.nickname))
         event.add("description", "\n".join(details))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.config import Config
 from bot.content import Content
 from bot.conversation import Clock, Conversation
-from bot.handlers import ask, booking, menu, places, privacy, talk, topics
+from bot.handlers import ask, booking, booking_typed, menu, places, privacy, talk, topics
 from bot.i18n import N_, Catalogs
 from bot.matching import Matcher
 from bot.store import Keys, Store
@@ -68,6 +68,7 @@ def build_conversation(
     conversation.action("clear", privacy.quick_exit)
     conversation.on_awaited_text("nickname", booking.typed_nickname)
     conversation.on_awaited_text(talk.AWAITING, talk.relay_from_person)
+    conversation.on_text_in_flow(booking_typed.BOOKING_STEPS, booking_typed.typed_in_booking)
     conversation.on_text(ask.answer_typed_question)
     conversation.on_stale(menu.unknown_button)
     return conversation

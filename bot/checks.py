@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import cast, get_args
 
+from bot.app import build_conversation
+from bot.commands import alias_problems
 from bot.config import Config, PartnerKind, load_config
 from bot.content import CONTENT_DIR, Content, load_content
 from bot.conversation import Event, Person, Turn
@@ -23,7 +25,8 @@ from bot.handlers.ask import urgent_reply
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
 from bot.matching import KEYWORDS_FILE, Matcher, load_keywords, normalise
-from bot.store import Profile, Store
+from bot.smalltalk import load_small_talk
+from bot.store import Keys, Profile, Store
 
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -120,6 +123,11 @@ async def check_everything(
                     "have this page checked again"
                 )
     matcher = _load_matcher(config, content, content_dir, problems)
+    # Aliases are checked against the commands bot/app.py actually wires; nothing is stored.
+    wired = build_conversation(
+        cast(Store, None), cast(Keys, None), config, content, catalogs, matcher
+    )
+    problems += alias_problems(content.commands, wired.builtin_commands, content_dir)
     if not problems and thorough:
         problems += _check_same_facts(config, content, content_dir, matcher)
     if problems:
@@ -152,8 +160,13 @@ def _load_matcher(
                 problems.append(
                     f"{content_dir / lang / KEYWORDS_FILE}: topics.{topic_id}: unknown topic"
                 )
-    urgent_topics = {kind: answer.topic for kind, answer in content.index.urgent.items()}
-    return Matcher(keywords, list(content.index.menu), urgent_topics)
+    urgent_topics: dict[str, str] = {k: answer.topic for k, answer in content.index.urgent.items()}
+    matcher = Matcher(keywords, list(content.index.menu), urgent_topics)
+    try:
+        matcher.small_talk = load_small_talk(content_dir, list(config.languages))
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+    return matcher
 
 
 PHONE = re.compile(r"(?<!\d)(?<!\d[.,])(?:0\d{2,3}(?:[ ./]?\d{2,3}){2,3}|1\d{2,3})(?!\d)(?![.,]\d)")

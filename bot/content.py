@@ -3,23 +3,25 @@
 Layout:
   content/topics.yaml         the menu order, and per topic: related topics, actions, sources
   content/<lang>/language.yaml  the language's name and whether a native speaker reviewed it
+  content/<lang>/commands.yaml  the words people type for a command (bot/commands.py)
   content/<lang>/<topic>.yaml   the words: title, short answer, detail pages, review metadata
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.commands import COMMANDS_FILE, CommandAliases
 from bot.errors import ValidationFailed, describe, load_yaml
 
 M = TypeVar("M", bound="BaseModel")
 # Files beside the topics in a language folder.
-NOT_TOPICS = {"language.yaml", "keywords.yaml", "notes.yaml"}
+NOT_TOPICS = {"language.yaml", "keywords.yaml", "notes.yaml", "smalltalk.yaml", "commands.yaml"}
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOPIC_ID = r"^[a-z][a-z0-9_]{0,23}$"  # short: topic ids travel in 64-byte button data
 # `call:<location id>` shows that place's numbers; the others open a screen of their own.
@@ -118,6 +120,8 @@ class Content:
     languages: dict[str, LanguageInfo]
     texts: dict[str, dict[str, TopicText]]
     notes: dict[str, Notes]
+    # Command aliases per language; every language's work for everyone (bot/commands.py).
+    commands: dict[str, CommandAliases] = field(default_factory=dict)
 
     def topic(self, lang: str, topic_id: str) -> TopicText | None:
         return self.texts.get(lang, {}).get(topic_id)
@@ -146,6 +150,7 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
     infos: dict[str, LanguageInfo] = {}
     texts: dict[str, dict[str, TopicText]] = {}
     notes: dict[str, Notes] = {}
+    commands: dict[str, CommandAliases] = {}
     if index is not None:
         index_path = content_dir / "topics.yaml"
         for topic_id in index.menu:
@@ -173,6 +178,9 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
             lang_notes = _parse(Notes, lang_dir / "notes.yaml", problems)
             if lang_notes is not None:
                 notes[lang] = lang_notes
+            aliases = _parse(CommandAliases, lang_dir / COMMANDS_FILE, problems)
+            if aliases is not None:
+                commands[lang] = aliases
             texts[lang] = {}
             for topic_id in index.topics:
                 path = lang_dir / f"{topic_id}.yaml"
@@ -189,7 +197,7 @@ def load_content(languages: list[str], content_dir: Path = CONTENT_DIR) -> Conte
         problems += _check_same_structure(index, texts, content_dir)
     if problems or index is None:
         raise ValidationFailed(problems)
-    return Content(index=index, languages=infos, texts=texts, notes=notes)
+    return Content(index=index, languages=infos, texts=texts, notes=notes, commands=commands)
 
 
 def _check_same_structure(

@@ -14,12 +14,13 @@ import html
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.commands import alias_table, command_key
 from bot.config import Config
 from bot.content import Content
 from bot.i18n import Catalogs, _, switch_language, use_language
@@ -69,6 +70,8 @@ class Event:
     person: Person
     text: str | None = None
     action: str | None = None
+    # A command typed without its slash (Signal, the terminal) keeps the words as typed in
+    # `text` too: they are relayed as typed if it turns out not to be a command.
     command: str | None = None
     args: str = ""
     # The platform's reference to the message (Telegram: its message id; Signal: its
@@ -107,6 +110,9 @@ class Reply:
     clear_chat: bool = False
     # False for the last word to someone just forgotten: the channel keeps no trace of it.
     tracked: bool = True
+    # A hint about the choices shown before ("send a number from 1 to 6"): a typed number
+    # still refers to those, not to this message's options.
+    keeps_choices: bool = False
 
 
 class StaleAction(Exception):
@@ -129,6 +135,8 @@ class Turn:
     staff_notices: list[str] = field(default_factory=list)
     # Set by /forget: the person's profile must not be written back after this turn.
     forgotten: bool = False
+    # Built-in command -> its description, marked with N_() (for /help).
+    commands: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def lang(self) -> str:
@@ -146,6 +154,20 @@ class Turn:
 
 Handler = Callable[[Turn, list[str]], Awaitable[list[Reply]]]
 FallbackHandler = Callable[[Turn], Awaitable[list[Reply]]]
+# Returns None to leave the text to the general handler (a question asked mid-flow).
+FlowTextHandler = Callable[[Turn], Awaitable[list[Reply] | None]]
+
+
+def has_buttons(person: Person) -> bool:
+    """Telegram shows buttons; Signal and the terminal show numbered choices instead."""
+    return person.channel == "telegram"
+
+
+def choices_hint(person: Person, count: int) -> str:
+    """What to send when a typed number or word chose nothing among the choices shown."""
+    if has_buttons(person):
+        return _("Please choose one of the buttons, or send 0 for the menu.")
+    return _("Send a number from 1 to {count}, or 0 for the menu.").format(count=count)
 
 
 def escape(value: object) -> str:
@@ -257,6 +279,9 @@ class Conversation:
         self._fallback: FallbackHandler | None = None
         self._text: FallbackHandler | None = None
         self._awaited: dict[str, FallbackHandler] = {}
+        self._flows: list[tuple[frozenset[str], FlowTextHandler]] = []
+        # Every language's aliases work for everyone (content/<lang>/commands.yaml).
+        self._aliases = alias_table(content.commands)
         self._locks = PersonLocks()
         # While rotating keys: people not yet seen under the new key are renamed on arrival.
         self.previous_keys: Keys | None = None
@@ -276,6 +301,12 @@ class Conversation:
         (for example a nickname); the handler clears the state when done."""
         self._awaited[name] = handler
 
+    def on_text_in_flow(self, actions: Collection[str], handler: FlowTextHandler) -> None:
+        """While the choices last shown include one of `actions` (a booking step), typed text
+        that chose none of them goes to `handler` first: it understands "jeudi" or "14h", or
+        answers a wrong number inside the flow rather than with the general menu."""
+        self._flows.append((frozenset(actions), handler))
+
     def on_text(self, handler: FallbackHandler) -> None:
         self._text = handler
 
@@ -284,8 +315,21 @@ class Conversation:
         self._fallback = handler
 
     @property
-    def command_names(self) -> frozenset[str]:
+    def builtin_commands(self) -> frozenset[str]:
         return frozenset(self._commands)
+
+    @property
+    def command_names(self) -> frozenset[str]:
+        """Every word that works as a command: built-in names and aliases."""
+        return frozenset(self._commands) | frozenset(self._aliases)
+
+    def resolve_command(self, word: str) -> str | None:
+        """The built-in command a typed command word means: itself, or an alias in any
+        language ("/aide", "/Rendez-vous", "/помощ")."""
+        if word in self._commands:
+            return word
+        key = command_key(word)
+        return key if key in self._commands else self._aliases.get(key)
 
     def command_list(self, lang: str) -> list[tuple[str, str]]:
         """(command, description) pairs in `lang`, for a platform's command menu."""
@@ -343,13 +387,21 @@ class Conversation:
                 with use_language(self.catalogs, profile.language):
                     return [Reply(escape(_("You are writing very fast. Please wait a minute.")))]
         turn = Turn(
-            event, profile, self.config, self.content, self.catalogs, self.matcher, now, self.store
+            event,
+            profile,
+            self.config,
+            self.content,
+            self.catalogs,
+            self.matcher,
+            now,
+            self.store,
+            commands=self._command_descriptions,
         )
         with use_language(self.catalogs, profile.language):
             replies = await self._route(turn)
             # Remember the actions offered last, so a typed number can choose one on channels
             # without buttons (the terminal, Signal).
-            if replies:
+            if replies and not replies[-1].keeps_choices:
                 remember_offered(profile, replies[-1])
         if not turn.forgotten:
             await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
@@ -363,10 +415,16 @@ class Conversation:
     async def _route(self, turn: Turn) -> list[Reply]:
         event = turn.event
         if event.command is not None:
-            handler = self._commands.get(event.command)
-            if handler is None:
-                return await self._stale(turn)
-            return await handler(turn, event.args.split())
+            name = self.resolve_command(event.command)
+            awaiting_text = turn.profile.state.get("awaiting") in self._awaited
+            # An alias typed without a slash while the person writes to the team ("ajutor")
+            # is a message for the team.
+            bare_alias = event.text is not None and name != event.command
+            if name is not None and not (bare_alias and awaiting_text):
+                return await self._commands[name](turn, event.args.split())
+            # A command people guessed (/tpe, /rdv...): its words are read as typed text.
+            words = event.text or f"{event.command} {event.args}".strip()
+            event = turn.event = replace(event, command=None, args="", text=words)
         action = event.action
         if action is None and event.text is not None:
             action = self._offered_choice(turn, event.text)
@@ -382,6 +440,22 @@ class Conversation:
         awaiting = turn.profile.state.get("awaiting")
         if event.text is not None and awaiting in self._awaited:
             return await self._awaited[awaiting](turn)
+        if event.text is not None:
+            offered: list[str] = turn.profile.state.get("offered", [])
+            names = {offered_action.partition(":")[0] for offered_action in offered}
+            for actions, flow in self._flows:
+                if names & actions:
+                    try:
+                        answer = await flow(turn)
+                    except StaleAction:
+                        return await self._stale(turn)
+                    if answer is not None:
+                        return answer
+                    break
+            if offered and event.text.strip().isdecimal():
+                # A number that is none of the choices: say which numbers are.
+                hint = choices_hint(event.person, len(offered))
+                return [Reply(escape(hint), keeps_choices=True)]
         if event.text is not None and self._text is not None:
             return await self._text(turn)
         return await self._stale(turn)

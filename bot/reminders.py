@@ -13,10 +13,9 @@ import asyncio
 import contextlib
 import logging
 
-from babel.dates import format_datetime
-
 from bot.config import localized
-from bot.conversation import Conversation, Option, Reply, escape, upper_first
+from bot.conversation import Conversation, Option, Reply, escape
+from bot.dates import when as when_text
 from bot.i18n import _, use_language
 from bot.store.bookings import Appointment
 
@@ -28,12 +27,7 @@ ROUND_SECONDS = 30.0
 def reminder_text(conversation: Conversation, appointment: Appointment) -> Reply:
     config = conversation.config
     place = config.location(appointment.location)
-    local = appointment.starts_at.astimezone(config.zone)
-    when = upper_first(
-        format_datetime(
-            local, "EEEE d MMMM, HH:mm", tzinfo=config.zone, locale=appointment.language
-        )
-    )
+    when = when_text(appointment.starts_at, appointment.language, config.zone)
     address = place.address if place and place.address else (place.name if place else "")
     if appointment.detailed and config.appointments is not None:
         kind = config.appointments.type(appointment.type)

@@ -47,6 +47,6 @@ ENGLISH = {
     "recent": "Less than 3 days ago",
     "pep_first": "PEP comes first",
     "continue": "Continue booking",
-    "first_day": "Tue 24 Nov",
+    "first_day": "Tue, 24 Nov",
     "confirm": "Confirm",
 }

@@ -27,7 +27,7 @@ async def test_book_see_move_and_cancel(
         await ana.send("/start")
         code, booked = await book_rapid_test(ana, ENGLISH)
         assert "Give this code at the desk instead of your name." in booked.text
-        assert "Tuesday 24 November, 13:30" in booked.text
+        assert "Tuesday, 24 November, 13:30" in booked.text
         assert "Rue Desandrouin 13" in booked.text
 
         # Staff see a pseudonymous notice in the appointments topic.
@@ -40,13 +40,13 @@ async def test_book_see_move_and_cancel(
         assert code in mine.text
         details = await ana.tap(mine, code)
         days = await ana.tap(details, "Move")
-        times = await ana.tap(days, "Thu 26 Nov")
+        times = await ana.tap(days, "Thu, 26 Nov")
         confirm = await ana.tap(times, "09:20")
         assert f"This replaces your appointment {code}." in confirm.text
         moved = await ana.tap(confirm, "Confirm")
         new_code = CODE.search(moved.text)
         assert new_code is not None and new_code.group(0) != code
-        assert "Thursday 26 November, 09:20" in moved.text
+        assert "Thursday, 26 November, 09:20" in moved.text
         await staff_notice(bot_api, "Rendez-vous déplacé")
 
         upcoming = await runtime.store.upcoming_for(
@@ -78,7 +78,7 @@ async def test_a_replayed_confirmation_never_books_twice(
         types = await ana.tap(types, "Book an appointment")
         risk = await ana.tap(types, "Rapid test")
         days = await ana.tap(risk, "prefer not to say")
-        times = await ana.tap(days, "Tue 24 Nov")
+        times = await ana.tap(days, "Tue, 24 Nov")
         confirm = await ana.tap(times, "13:50")
         confirm_data = confirm.button("Confirm")["callback_data"]
         booked = await ana.tap(confirm, "Confirm")
@@ -113,7 +113,7 @@ async def test_a_slot_taken_meanwhile_gets_fresh_options(
             types = await person.tap(types, "Book an appointment")
             risk = await person.tap(types, "Rapid test")
             days = await person.tap(risk, "More than 3 months")
-            times = await person.tap(days, "Tue 24 Nov")
+            times = await person.tap(days, "Tue, 24 Nov")
             screens[person] = await person.tap(times, "14:10")
         booked = await first.tap(screens[first], "Confirm")
         assert CODE.search(booked.text)

@@ -32,7 +32,7 @@ async def test_reminders_are_due_discreet_sent_once_and_survive_a_restart(
         assert await send_due_reminders(runtime.conversation) == 1
         assert await send_due_reminders(runtime.conversation) == 0
         reminder = bot_api.bot_messages(ana.user.id)[before]
-        assert "Reminder: you have an appointment Tuesday 24 November, 13:30." in reminder.text
+        assert "Reminder: you have an appointment Tuesday, 24 November, 13:30." in reminder.text
         assert code in reminder.text and "Rue Desandrouin 13" in reminder.text
         assert not any(word.lower() in reminder.text.lower() for word in MEDICAL_WORDS)
     async with running_bot() as runtime:  # a restart sends nothing twice
@@ -73,7 +73,7 @@ async def test_detailed_reminders_when_the_person_chose_them(
         types = await ana.tap(types, "Book an appointment")
         risk = await ana.tap(types, "Rapid test")
         days = await ana.tap(risk, "prefer not to say")
-        times = await ana.tap(days, "Thu 26 Nov")
+        times = await ana.tap(days, "Thu, 26 Nov")
         confirm = await ana.tap(times, "10:00")
         confirm = await ana.tap(confirm, "Say the type in reminders")
         assert "with the type of appointment" in confirm.text
@@ -82,7 +82,7 @@ async def test_detailed_reminders_when_the_person_chose_them(
         assert await send_due_reminders(runtime.conversation) == 1
     reminder = bot_api.bot_messages(ana.user.id)[-1]
     assert (
-        "Reminder: Rapid test (HIV, syphilis, hepatitis C), Thursday 26 November, 10:00."
+        "Reminder: Rapid test (HIV, syphilis, hepatitis C), Thursday, 26 November, 10:00."
         in reminder.text
     )
 

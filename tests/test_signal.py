@@ -73,7 +73,7 @@ async def test_booking_by_numbers_and_a_reminder_on_signal(
         advice = await ana.choose("Less than 3 days ago")
         assert "PEP comes first" in advice
         await ana.choose("Continue booking")
-        await ana.choose("Tue 24 Nov")
+        await ana.choose("Tue, 24 Nov")
         await ana.choose("13:30")
         booked = await ana.choose("Confirm")
         code = CODE.search(booked)

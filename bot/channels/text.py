@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Collection
 
+from bot.commands import command_key
 from bot.conversation import Event, Person, Reply
 
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
@@ -85,11 +86,14 @@ def split_text(text: str, limit: int) -> list[str]:
 
 def text_event(person: Person, text: str, commands: Collection[str], **extra: object) -> Event:
     """`/talk`, `talk` and `Talk` are the command; `/language nl` passes its argument.
+    An alias works the same way (`aide`, `Rendez-vous`, `помощ`), but without its slash only as
+    the whole message, so "aide pour la PrEP" stays a question.
     Anything else is text: a number, an option's label or a question."""
     stripped = text.strip()
     if stripped.startswith("/") and len(stripped) > 1:
         command, _sep, args = stripped[1:].partition(" ")
         return Event(person, command=command.lower(), args=args.strip(), **extra)  # type: ignore[arg-type]
-    if stripped.casefold() in commands:
-        return Event(person, command=stripped.casefold(), **extra)  # type: ignore[arg-type]
+    key = command_key(stripped)
+    if key in commands:
+        return Event(person, command=key, text=stripped, **extra)  # type: ignore[arg-type]
     return Event(person, text=stripped, **extra)  # type: ignore[arg-type]

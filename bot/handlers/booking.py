@@ -12,8 +12,6 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_time
-
 from bot.booking import (
     Slot,
     bookable_window,
@@ -32,6 +30,7 @@ from bot.conversation import (
     render_markup,
     upper_first,
 )
+from bot.dates import clock, day_label, day_title, staff_when, when
 from bot.handlers.contact import show_booking_contacts
 from bot.handlers.places import menu_row
 from bot.i18n import _, use_language
@@ -67,10 +66,8 @@ def type_name(turn: Turn, kind: AppointmentType) -> str:
 
 
 def when_text(turn: Turn, moment: datetime) -> str:
-    local = moment.astimezone(turn.zone)
-    return upper_first(
-        format_datetime(local, "EEEE d MMMM, HH:mm", tzinfo=turn.zone, locale=turn.lang)
-    )
+    """'mardi 24 novembre, 13:30' (bot/dates.py); `upper_first` it to start a line."""
+    return when(moment, turn.lang, turn.zone)
 
 
 def _state(turn: Turn) -> dict[str, Any]:
@@ -218,11 +215,7 @@ async def day_choice(
         return Reply("\n\n".join(lines), [menu_row()], replace=turn.event.action is not None)
     lines.append(escape(_("Which day?")))
     options = [
-        Option(
-            upper_first(format_date(day, "EEE d MMM", locale=turn.lang)),
-            f"bd:{kind.id}:{place.id}:{day:%Y%m%d}",
-        )
-        for day in days
+        Option(day_label(day, turn.lang), f"bd:{kind.id}:{place.id}:{day:%Y%m%d}") for day in days
     ]
     rows = _rows(options, 2)
     rows.append(menu_row())
@@ -255,14 +248,11 @@ async def time_choice(
             turn, kind, place, intro or _("That day is now full. Choose another day.")
         )
     lines = [escape(intro)] if intro else []
-    title = upper_first(format_date(day, "EEEE d MMMM", locale=turn.lang))
+    title = upper_first(day_title(day, turn.lang))
     lines.append(f"<b>{escape(title)}</b> · {escape(place.name)}")
     lines.append(escape(_("What time?")))
     options = [
-        Option(
-            format_time(s.starts_at, "HH:mm", tzinfo=turn.zone, locale=turn.lang),
-            f"bs:{kind.id}:{place.id}:{s.key}",
-        )
+        Option(clock(s.starts_at, turn.lang, turn.zone), f"bs:{kind.id}:{place.id}:{s.key}")
         for s in slots
     ]
     rows = _rows(options, 4)
@@ -291,7 +281,7 @@ def confirmation(turn: Turn, kind: AppointmentType, place: Location, starts_at: 
         "<b>" + escape(_("Please check:")) + "</b>",
         f"{escape(type_name(turn, kind))}\n{escape(place.name)}"
         + (f"\n{escape(place.address)}" if place.address else "")
-        + f"\n🕑 {escape(when_text(turn, starts_at))}",
+        + f"\n🕑 {escape(upper_first(when_text(turn, starts_at)))}",
     ]
     if booking.get("nickname"):
         lines.append(escape(_("Nickname: {nickname}").format(nickname=booking["nickname"])))
@@ -472,7 +462,7 @@ def _booked_reply(turn: Turn, appointment: Appointment, already: bool) -> Reply:
         escape(_("Give this code at the desk instead of your name.")),
         f"{escape(type_name(turn, kind))}\n{escape(place.name)}"
         + (f"\n{escape(place.address)}" if place.address else "")
-        + f"\n🕑 {escape(when_text(turn, appointment.starts_at))}",
+        + f"\n🕑 {escape(upper_first(when_text(turn, appointment.starts_at)))}",
     ]
     options = [[Option("🗓 " + _("My appointments"), "ba"), *menu_row()]]
     return Reply("\n\n".join(lines), options, replace=True)
@@ -495,7 +485,7 @@ async def my_appointments(turn: Turn, args: list[str]) -> list[Reply]:
     for appointment in upcoming:
         kind = _rules(turn).type(appointment.type)
         name = type_name(turn, kind) if kind else appointment.type
-        when = when_text(turn, appointment.starts_at)
+        when = upper_first(when_text(turn, appointment.starts_at))
         lines.append(f"• {escape(when)} – {escape(name)} – <b>{escape(appointment.code)}</b>")
         options.append([Option(f"{appointment.code} · {when}", f"am:{appointment.code}")])
     options.append([Option("📅 " + _("Book another"), "book"), *menu_row()])
@@ -592,20 +582,12 @@ def staff_notice(turn: Turn, event: str, appointment: Appointment, replaced: str
         }
         kind = _rules(turn).type(appointment.type)
         place = turn.config.location(appointment.location)
-        local = appointment.starts_at.astimezone(turn.zone)
         parts = [
             f"<b>{escape(titles[event])}</b> · <b>{escape(appointment.code)}</b>",
             escape(localized(kind.name, staff_lang, staff_lang) if kind else appointment.type)
             + " · "
             + escape(place.name if place else appointment.location),
-            escape(
-                format_datetime(
-                    local,
-                    "EEE d MMM yyyy HH:mm",
-                    tzinfo=turn.zone,
-                    locale=turn.config.default_language,
-                )
-            ),
+            escape(staff_when(appointment.starts_at, staff_lang, turn.zone)),
             escape(_("Language: {name}.").format(name=appointment.language.upper())),
         ]
         if appointment.nickname:

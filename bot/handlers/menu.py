@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from bot.conversation import Option, Reply, Turn, escape
+from bot.conversation import Option, Reply, Turn, choice_word, escape, has_buttons
+from bot.dates import list_text
 from bot.i18n import _
+
+# Commands /help lists, in this order ("start" and "help" itself are left out).
+HELP_COMMANDS = ("talk", "appointments", "privacy", "forget", "clear", "language", "menu")
+# The menu's "talk to a person" topic leads where the `talk` action does: offering both would
+# list one option twice (the matcher routes that topic to the talk screen too, see ask.py).
+SAME_AS_MENU = {"talk": "t:human"}
 
 
 def translation_note(turn: Turn) -> str | None:
@@ -16,7 +23,14 @@ def translation_note(turn: Turn) -> str | None:
     )
 
 
-def main_menu(turn: Turn, intro: str | None = None, replace: bool = False) -> Reply:
+def main_menu(
+    turn: Turn,
+    intro: str | None = None,
+    replace: bool = False,
+    extra_rows: list[list[Option]] | None = None,
+) -> Reply:
+    """The menu; `extra_rows` come after its own rows, so its numbers never move, and an
+    extra option the menu already offers (same action, same label) is left out."""
     lines = [escape(intro)] if intro else []
     lines.append(escape(_("Choose a topic, or type your question.")))
     topics = [
@@ -30,7 +44,27 @@ def main_menu(turn: Turn, intro: str | None = None, replace: bool = False) -> Re
         [Option("🆘 " + _("Emergency"), "emergency"), Option("🌐 " + _("Language"), "lang")]
     )
     options.append([Option("🚪 " + _("Quick exit"), "clear")])
+    options += _new_rows(options, extra_rows or [])
     return Reply("\n\n".join(lines), options, replace=replace)
+
+
+def _new_rows(shown: list[list[Option]], extra: list[list[Option]]) -> list[list[Option]]:
+    actions = {option.action for row in shown for option in row}
+    labels = {choice_word(option.label) for row in shown for option in row}
+    rows = []
+    for row in extra:
+        kept = [
+            option
+            for option in row
+            if option.action not in actions
+            and SAME_AS_MENU.get(option.action or "") not in actions
+            and choice_word(option.label) not in labels
+        ]
+        if kept:
+            rows.append(kept)
+            actions |= {option.action for option in kept}
+            labels |= {choice_word(option.label) for option in kept}
+    return rows
 
 
 async def start(turn: Turn, args: list[str]) -> list[Reply]:
@@ -48,21 +82,32 @@ async def show_menu(turn: Turn, args: list[str]) -> list[Reply]:
     return [main_menu(turn, replace=turn.event.action is not None)]
 
 
+def command_lines(turn: Turn) -> list[str]:
+    """Every command the person can use, with the first alias of their language: "/talk or
+    /parler – talk to a person"; without the slash where commands work without one."""
+    slash = "/" if has_buttons(turn.event.person) else ""
+    aliases = turn.content.commands.get(turn.lang)
+    lines = []
+    for name in HELP_COMMANDS:
+        description = turn.commands.get(name)
+        if description is None:
+            continue
+        words = [name, *(aliases.of(name)[:1] if aliases else [])]
+        typed = list_text([slash + word for word in words], turn.lang, style="or")
+        lines.append(f"{escape(typed)} – {escape(_(description))}")
+    return lines
+
+
 async def show_help(turn: Turn, args: list[str]) -> list[Reply]:
+    buttons = has_buttons(turn.event.person)
     text = "\n".join(
         [
             escape(_("How to use this bot:")),
             "",
-            "/menu – " + escape(_("the list of topics")),
-            "/language – " + escape(_("change the language")),
-            "/help – " + escape(_("this help")),
+            *command_lines(turn),
             "",
             escape(_("You can also type a short question, in your own words.")),
-            *(
-                [escape(_("Send the number of a choice, or 0 for the menu."))]
-                if turn.event.person.channel != "telegram"
-                else []
-            ),
+            *([] if buttons else [escape(_("Send the number of a choice, or 0 for the menu."))]),
             escape(_("In an emergency, call 112 (ambulance) or 101 (police).")),
         ]
     )
@@ -90,7 +135,7 @@ async def choose_language(turn: Turn, args: list[str]) -> list[Reply]:
         code = args[0].lower()
         if code in turn.config.languages:
             return await set_language(turn, [code])
-        supported = ", ".join(turn.config.languages)
+        supported = list_text(turn.config.languages, turn.lang)
         return [
             language_picker(
                 turn,

@@ -3,37 +3,39 @@ language. "Open now" is computed in the organisation's time zone (Europe/Brussel
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from babel.dates import format_date, format_time, format_timedelta, get_day_names
+from babel.dates import format_timedelta, get_day_names
 
 from bot.config import WEEKDAYS, Hours, Location, Partner, localized, opening_status
 from bot.conversation import Option, Reply, StaleAction, Turn, escape, upper_first
+from bot.dates import clock, colon, day_title, list_text, locale_for, span, time_range
 from bot.i18n import _
 from bot.labels import EMERGENCY_LABELS, PARTNER_LABELS, SERVICE_LABELS, label
 
 
-def _hm(turn: Turn, moment: object) -> str:
-    return format_time(moment, "short", locale=turn.lang)  # type: ignore[arg-type]
+def _hm(turn: Turn, moment: datetime | time) -> str:
+    return clock(moment, turn.lang)
 
 
 def hours_lines(turn: Turn, hours: Hours) -> list[str]:
-    """'Monday–Friday: 09:00–12:00, 13:30–16:00', grouping consecutive days alike."""
-    names = get_day_names("wide", locale=turn.lang)
+    """'Monday – Friday: 09:00–12:00 and 13:30–16:00', grouping consecutive days alike; the
+    ranges, the list and the colon as each language writes them (bot/dates.py)."""
+    names = get_day_names("wide", locale=locale_for(turn.lang))
     groups: list[tuple[int, int, str]] = []
     for index, day in enumerate(WEEKDAYS):
         spans = hours.spans.get(day)
         if not spans:
             continue
-        text = ", ".join(f"{_hm(turn, s.start)}–{_hm(turn, s.end)}" for s in spans)
+        text = list_text([time_range(s.start, s.end, turn.lang) for s in spans], turn.lang)
         if groups and groups[-1][1] == index - 1 and groups[-1][2] == text:
             groups[-1] = (groups[-1][0], index, text)
         else:
             groups.append((index, index, text))
     lines = []
     for first, last, text in groups:
-        days = names[first] if first == last else f"{names[first]}–{names[last]}"
-        lines.append(f"{escape(upper_first(days))}: {escape(text)}")
+        days = names[first] if first == last else span(names[first], names[last], turn.lang)
+        lines.append(f"{escape(upper_first(days) + colon(turn.lang))} {escape(text)}")
     return lines
 
 
@@ -58,7 +60,7 @@ def _relative_day(turn: Turn, moment: datetime) -> str:
         return _("today")
     if delta == 1:
         return _("tomorrow")
-    return format_date(moment.date(), "EEEE d MMMM", locale=turn.lang)
+    return day_title(moment.date(), turn.lang)
 
 
 def location_summary(turn: Turn, place: Location) -> str:
@@ -134,7 +136,7 @@ def emergency_block(turn: Turn, kind: str | None = None) -> str:
             extras.append(_("free"))
         if entry.always_open:
             extras.append(_("24/7"))
-        suffix = f" ({escape(', '.join(extras))})" if extras else ""
+        suffix = f" ({escape(list_text(extras, turn.lang))})" if extras else ""
         lines.append(
             f"<b>{escape(entry.number)}</b> – {escape(label(EMERGENCY_LABELS, entry.kind))}{suffix}"
         )

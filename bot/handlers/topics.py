@@ -5,7 +5,16 @@ from __future__ import annotations
 from babel.dates import format_date
 
 from bot.content import TopicText
-from bot.conversation import Option, Reply, StaleAction, Turn, escape, render_markup
+from bot.conversation import (
+    Option,
+    Reply,
+    StaleAction,
+    Turn,
+    escape,
+    has_buttons,
+    render_markup,
+)
+from bot.dates import colon, locale_for
 from bot.handlers.places import menu_row, render_include
 from bot.i18n import _
 
@@ -104,11 +113,15 @@ async def show_page(turn: Turn, args: list[str]) -> list[Reply]:
         raise StaleAction
     title, body = screens[index]
     header = f"<b>{escape(title)}</b> · {index + 1}/{len(screens)}"
+    # Numbered choices (Signal, the terminal) list "next" first, so that 1 means "next" on
+    # every page; buttons stay side by side in reading order: ◀ Previous, Next ▶.
     nav: list[Option] = []
-    if index > 0:
-        nav.append(Option("◀ " + _("Previous"), f"p:{topic_id}:{index - 1}"))
     if index + 1 < len(screens):
         nav.append(Option(_("Next") + " ▶", f"p:{topic_id}:{index + 1}"))
+    if index > 0:
+        nav.append(Option("◀ " + _("Previous"), f"p:{topic_id}:{index - 1}"))
+    if has_buttons(turn.event.person):
+        nav.reverse()
     topic_title = _text(turn, topic_id).button
     options = [nav] if nav else []
     options.append([Option("↩ " + topic_title, f"t:{topic_id}"), *menu_row()])
@@ -120,7 +133,7 @@ async def show_sources(turn: Turn, args: list[str]) -> list[Reply]:
     text = _text(turn, topic_id)
     meta = turn.content.meta(topic_id)
     assert meta is not None
-    lines = [f"<b>{escape(_('Sources'))}: {escape(text.title)}</b>", ""]
+    lines = [f"<b>{escape(_('Sources') + colon(turn.lang))} {escape(text.title)}</b>", ""]
     lines += [f'• <a href="{escape(s.url)}">{escape(s.title)}</a>' for s in meta.sources]
     review = text.review
     lines += [
@@ -128,8 +141,8 @@ async def show_sources(turn: Turn, args: list[str]) -> list[Reply]:
         escape(
             _("Checked by {who} on {date}. Next check: {next}.").format(
                 who=review.reviewed_by,
-                date=format_date(review.reviewed_on, "long", locale=turn.lang),
-                next=format_date(review.next_review, "long", locale=turn.lang),
+                date=format_date(review.reviewed_on, "long", locale=locale_for(turn.lang)),
+                next=format_date(review.next_review, "long", locale=locale_for(turn.lang)),
             )
         ),
     ]
