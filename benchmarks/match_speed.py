@@ -21,6 +21,7 @@ from bot.matching import Matcher  # noqa: E402
 QUESTION_SETS = [
     ROOT.parent / "shared" / "eval" / "questions-dev.yaml",
     ROOT / "tests" / "data" / "questions-extra.yaml",
+    *sorted((ROOT / "tests" / "data" / "triage").glob("*.yaml")),
 ]
 
 

@@ -1,6 +1,9 @@
 """Accuracy of free-text matching on a labelled question set (YAML, as in shared/eval/).
 
-Each entry: {lang, text, accept: [topic ids counted as correct], urgent: true|false}.
+Each entry: {lang, text, accept: [topic ids counted as correct], urgent: true|false}, and for
+urgent entries optionally `kind` (suicide, sexual_violence, exposure, violence, exploitation),
+which adds urgent recall per kind to the report. `accept: [null]` means no topic page fits
+(small talk, a figure of speech).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class LanguageScore:
 class Report:
     by_language: dict[str, LanguageScore] = field(default_factory=dict)
     misses: list[str] = field(default_factory=list)
+    # Urgent questions per labelled kind: (how many, how many answered as urgent).
+    by_kind: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def overall(self) -> LanguageScore:
@@ -57,6 +62,11 @@ class Report:
             lines.append(
                 f"{lang:<5} {s.questions:>9}  {s.accuracy:>6.1%}  {s.urgent_recall:>13.1%}"
                 f"  {s.false_urgent_rate:>12.1%}"
+            )
+        if self.by_kind:
+            lines.append(
+                "urgent recall by kind: "
+                + ", ".join(f"{k} {found}/{n}" for k, (n, found) in sorted(self.by_kind.items()))
             )
         return "\n".join(lines)
 
@@ -80,6 +90,10 @@ def evaluate(matcher: Matcher, questions: list[dict[str, object]]) -> Report:
         if expected_urgent:
             score.urgent += 1
             score.urgent_found += found.urgent
+            if kind := question.get("kind"):
+                counts = report.by_kind.setdefault(str(kind), [0, 0])
+                counts[0] += 1
+                counts[1] += found.urgent
         else:
             score.not_urgent += 1
             score.false_urgent += found.urgent

@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz import fuzz, process
@@ -32,9 +33,16 @@ from unidecode import unidecode
 
 from bot.errors import ValidationFailed, describe, load_yaml
 
+if TYPE_CHECKING:
+    from bot.smalltalk import SmallTalk
+
 KEYWORDS_FILE = "keywords.yaml"
 OTHER_LANGUAGE_WEIGHT = 0.8
 MIN_SCORE = 1.0
+# Below this score, a second topic scoring at least CLOSE_SECOND of the first makes the bot
+# offer both (and a person) instead of one page.
+CONFIDENT_SCORE = 2.0
+CLOSE_SECOND = 0.75
 MAX_GAP = 2
 FUZZY_CUTOFF = 85
 # Triage words match more strictly: by prefix only from 6 letters, typos only in long words.
@@ -96,8 +104,8 @@ class Triage(BaseModel):
     # number is an age only next to one of these.
     ago: list[str] = Field(default_factory=list)
     # Words of a question about the law, someone else or what might happen ("is it legal",
-    # "my friend", "what if"): violence, exploitation or suicide words with one of these and
-    # no recent time are a question, not a disclosure.
+    # "my friend", "what if"): violence or exploitation words with one of these and no recent
+    # time are a question, not a disclosure.
     general: list[str] = Field(default_factory=list)
     # Units after a number: "3 jours", "48h".
     units: TimeWords = Field(default_factory=TimeWords)
@@ -119,14 +127,21 @@ _BULGARIAN_LATIN = str.maketrans(
 )  # fmt: skip
 
 
-# Bulgarian typed in Latin letters uses digits for the letters Latin lacks, inside words:
-# "pi6e" (пише), "mi4ko" (мичко). Only between letters, so "72h" and "50 50" keep their digits.
-_DIGIT_LETTERS = re.compile(r"(?<=[a-z])([46])(?=[a-z])")
+# Bulgarian typed in Latin letters uses digits for the letters Latin lacks: "pi6e" (пише),
+# "moje6" (можеш), "6te" (ще). Only after a letter, or in "6te", so that "72h", "4 jours" and
+# "50 50" keep their digits.
+_DIGIT_LETTERS = re.compile(r"(?<=[a-z])([46])(?![0-9])|\b(6)(?=te\b)")
+
+
+# French texting drops the vowel of "je" before a consonant: "jveux", "jsuis", "jme" are
+# "j veux", "j suis", "j me". No word of the supported languages starts with j and a consonant.
+_FRENCH_JE = re.compile(r"\bj(?=[bcdfghklmnpqrstvwxz][a-z])")
 
 
 def normalise(text: str) -> list[str]:
     ascii_text = unidecode(text.translate(_BULGARIAN_LATIN)).lower()
-    ascii_text = _DIGIT_LETTERS.sub(lambda m: "ch" if m.group(1) == "4" else "sh", ascii_text)
+    ascii_text = _DIGIT_LETTERS.sub(lambda m: "ch" if m.group(0) == "4" else "sh", ascii_text)
+    ascii_text = _FRENCH_JE.sub("j ", ascii_text)
     # "72h" -> "72 h" so the number and its unit are two words.
     ascii_text = re.sub(r"(\d+)([a-z]+)", r"\1 \2", ascii_text)
     return re.findall(r"[a-z0-9]+", ascii_text)
@@ -162,6 +177,18 @@ class Match:
     found: list[str] = field(default_factory=list)
     # Every urgent kind found, `urgent_kind` first ("he hit me and I want to die": both).
     urgent_kinds: list[str] = field(default_factory=list)
+    # The second topic's score: close to the first, the bot asks rather than guesses.
+    runner_up: float = 0.0
+
+    @property
+    def strong(self) -> bool:
+        """A topic named by a strong keyword or phrase ("PrEP"): it wins over small talk."""
+        return self.score >= CONFIDENT_SCORE
+
+    @property
+    def confident(self) -> bool:
+        """Sure enough to show one topic's page: a strong score, or no close second."""
+        return self.score >= CONFIDENT_SCORE or self.runner_up < self.score * CLOSE_SECOND
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -184,6 +211,8 @@ class Matcher:
         # The topic whose steps answer each urgent kind (content/topics.yaml, `urgent`): an
         # urgent question is always answered from it, whatever else scored higher.
         self.urgent_topics = urgent_topics or {}
+        # Greetings, thanks, insults...: recognised apart from topics (bot/smalltalk.py).
+        self.small_talk: SmallTalk | None = None
         self._phrases: list[Phrase] = []
         self._units: dict[str, set[str]] = defaultdict(set)
         self._units_by_language: dict[str, dict[str, set[str]]] = {}
@@ -226,7 +255,7 @@ class Matcher:
         for word in sorted(self._vocabulary):
             if len(word) >= 5:
                 self._by_initial[word[0]].append(word)
-        self._word_cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._word_cache: dict[str, tuple[frozenset[str], ...]] = {}
 
     def _add(self, texts: list[str], label: str, lang: str) -> None:
         for text in texts:
@@ -240,9 +269,11 @@ class Matcher:
         return self._units_by_language[lang]
 
     # --- word level ----------------------------------------------------------------------------
-    def _keyword_words_for(self, word: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The keyword words this question word counts as: loosely (for topics) and strictly
-        (for triage, where a false alarm costs more: "viol" must not match "violence")."""
+    def _keyword_words_for(self, word: str) -> tuple[frozenset[str], ...]:
+        """The keyword words this question word counts as: loosely (for topics), strictly
+        (for triage, where a false alarm costs more: "viol" must not match "violence"), and
+        strictly without cut-short words (for another language's triage: Portuguese "matar",
+        "to kill", is not Spanish "matarme", "kill myself", cut short)."""
         cached = self._word_cache.get(word)
         if cached is not None:
             return cached
@@ -264,34 +295,36 @@ class Matcher:
             else {}
         )
         loose = frozenset(exact | prefixes | cut_short | set(typos))
-        strict = frozenset(
+        whole = frozenset(
             exact
             | {p for p in prefixes if len(p) >= STRICT_MIN_LETTERS}
-            | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
             | {
                 c
                 for c, score in typos.items()
                 if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
             }
         )
-        result = (loose, strict)
+        strict = whole | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
+        result = (loose, strict, whole)
         if len(self._word_cache) < 50_000:  # bounded: people can type anything
             self._word_cache[word] = result
         return result
 
     # --- phrase level --------------------------------------------------------------------------
-    def _phrases_found(self, words: list[str]) -> list[tuple[Phrase, int]]:
+    def _phrases_found(self, words: list[str], lang: str) -> list[tuple[Phrase, int]]:
         """Phrases present in the question, each with the position where it ends."""
-        both = [self._keyword_words_for(w) for w in words]
-        loose = [pair[0] for pair in both]
-        strict = [pair[1] for pair in both]
+        levels = [self._keyword_words_for(w) for w in words]
+        loose = [level[0] for level in levels]
+        strict = [level[1] for level in levels]
+        whole = [level[2] for level in levels]
         candidates = {p for options in loose for k in options for p in self._by_word.get(k, [])}
         found = []
         for phrase in candidates:
             # Pair words (a condom word, a failure word) only count next to each other, so
             # they can match as loosely as topic words.
             careful = phrase.label.startswith("triage:") and phrase.label not in PAIR_SIGNALS
-            end = _end_in_order(phrase.words, strict if careful else loose)
+            expanded = (strict if phrase.lang == lang else whole) if careful else loose
+            end = _end_in_order(phrase.words, expanded)
             if end is not None:
                 found.append((phrase, end))
         return found
@@ -299,24 +332,27 @@ class Matcher:
     # --- decision ------------------------------------------------------------------------------
     def match(self, text: str, lang: str) -> Match:
         words = normalise(text)
-        found = self._phrases_found(words)
-        # The same words may be a keyword in several languages: count them once, at the
-        # weight of the language that suits best.
-        strongest: dict[tuple[str, tuple[str, ...]], tuple[float, Phrase]] = {}
+        found = self._phrases_found(words, lang)
+        # The same words of the question may meet a keyword in several languages ("test":
+        # "testen", "tester", "testul"): count them once per topic, at the weight of the
+        # phrase that suits best.
+        strongest: dict[tuple[str, int, int], tuple[float, Phrase]] = {}
         positions: dict[str, list[int]] = defaultdict(list)
         for phrase, end in found:
             if phrase.label in PAIR_SIGNALS:
                 if phrase.weight(lang) > 0:
                     positions[phrase.label].append(end)
                 continue
+            if phrase.label in CANCELLING_SIGNALS and phrase.lang != lang:
+                continue  # French "legal" must not silence a Spanish disclosure
             weight = phrase.weight(lang)
-            key = (phrase.label, phrase.words)
+            key = (phrase.label, end, len(phrase.words))
             if weight > 0 and weight > strongest.get(key, (0.0, phrase))[0]:
                 strongest[key] = (weight, phrase)
         scores: dict[str, float] = defaultdict(float)
         signals: dict[str, float] = defaultdict(float)
         explained = []
-        for (label, _words), (weight, phrase) in strongest.items():
+        for (label, _end, _size), (weight, phrase) in strongest.items():
             if label.startswith("triage:"):
                 signals[label[7:]] = max(signals[label[7:]], weight)
             else:
@@ -382,6 +418,7 @@ class Matcher:
             urgent_kind,
             sorted(explained),
             urgent_kinds,
+            ranked[1][1] if len(ranked) > 1 else 0.0,
         )
 
     def _order(self, topic: str) -> int:
@@ -401,7 +438,9 @@ class Matcher:
         hours = self._age_in_hours(signals, words, positions)
         event_hours = self._age_in_hours(signals, words, positions, said_ago=True)
         kinds = []
-        if signals.get("suicide") and not general:
+        # Suicidal thoughts are urgent even beside "a friend" or "if": "I talked with a friend
+        # and I want to die" must not be silenced, and the lines help a worried friend too.
+        if signals.get("suicide"):
             kinds.append("suicide")
         if signals.get("sexual_violence") and not general and event_hours <= VIOLENCE_HOURS:
             kinds.append("sexual_violence")
@@ -436,11 +475,15 @@ class Matcher:
                 continue
             if any(0 <= index - p <= 3 for p in positions["triage:ongoing"]):
                 continue  # "for 2 years", "depuis 2 ans": a duration up to now, not an age
-            if said_ago and not any(-3 <= p - index <= 2 for p in positions["triage:ago"]):
+            ago = positions["triage:ago"]
+            if said_ago and not any(-3 <= p - index <= 2 for p in ago):
                 continue
             for name, hours in UNIT_HOURS.items():
-                if unit in self._units[name]:
-                    return int(number) * hours
+                if unit not in self._units[name]:
+                    continue
+                if name == "year" and not any(-3 <= p - index <= 2 for p in ago):
+                    break  # "22 anos", "j'ai 30 ans": an age, not when it happened
+                return int(number) * hours
         if signals.get("long_ago"):
             return URGENT_HOURS + 1
         return 0.0
@@ -449,6 +492,10 @@ class Matcher:
 UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 30, "year": 24 * 365}
 # Violence, sexual violence: urgent up to a month (a CPVS takes assaults up to a month old).
 VIOLENCE_HOURS = 24 * 31
+# Words that make an urgent signal a question: only the person's own language's count, because
+# a missed disclosure costs more than a false alarm, and short words collide across languages.
+CANCELLING_SIGNALS = {"triage:hypothetical", "triage:general"}
+
 PAIR_SIGNALS = {
     "triage:condom",
     "triage:failure",

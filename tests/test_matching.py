@@ -17,6 +17,9 @@ from tests.conftest import ROOT
 
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
 OWN_SET = ROOT / "tests" / "data" / "questions-extra.yaml"
+# Urgent disclosures and deliberately close non-urgent messages, one file per language,
+# written apart from the keyword lists (issue 12).
+TRIAGE_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -25,30 +28,53 @@ def matcher() -> Matcher:
     return checked.matcher
 
 
-def _check_targets(matcher: Matcher, path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    report = evaluate(matcher, load_questions(path))
+def _check_targets(
+    matcher: Matcher,
+    name: str,
+    questions: list[dict[str, object]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The targets of issue 12, on every set: top-1 at least 97% overall and 93% in every
+    language, every urgent question urgent, at most 3% false urgent."""
+    report = evaluate(matcher, questions)
     with capsys.disabled():  # the report belongs in the test log, pass or fail
-        print(f"\n{path.name}\n{report.table()}")
+        print(f"\n{name}\n{report.table()}")
         for miss in report.misses:
             print(f"miss: {miss}")
     overall = report.overall
-    assert overall.accuracy >= 0.90
-    assert all(score.accuracy >= 0.80 for score in report.by_language.values()), report.table()
-    assert overall.urgent_recall == 1.0, report.misses
-    assert overall.false_urgent_rate <= 0.05
+    assert overall.accuracy >= 0.97, report.table()
+    assert all(score.accuracy >= 0.93 for score in report.by_language.values()), report.table()
+    assert overall.urgent_recall == 1.0, [m for m in report.misses if "urgent=True)" in m]
+    assert overall.false_urgent_rate <= 0.03, report.table()
 
 
 @pytest.mark.skipif(not DEV_SET.exists(), reason="../shared/eval is not beside this clone")
 def test_development_set_meets_the_targets(
     matcher: Matcher, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _check_targets(matcher, DEV_SET, capsys)
+    _check_targets(matcher, DEV_SET.name, load_questions(DEV_SET), capsys)
 
 
 def test_own_question_set_meets_the_targets(
     matcher: Matcher, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _check_targets(matcher, OWN_SET, capsys)
+    _check_targets(matcher, OWN_SET.name, load_questions(OWN_SET), capsys)
+
+
+def test_triage_set_meets_the_targets(matcher: Matcher, capsys: pytest.CaptureFixture[str]) -> None:
+    questions = [q for path in TRIAGE_SETS for q in load_questions(path)]
+    _check_targets(matcher, "triage/*.yaml", questions, capsys)
+
+
+@pytest.mark.parametrize("path", TRIAGE_SETS, ids=lambda path: path.stem)
+def test_triage_set_is_large_and_close_in_every_language(path: Path) -> None:
+    """At least 40 urgent and 40 non-urgent questions per language, every urgent class."""
+    questions = load_questions(path)
+    assert {q["lang"] for q in questions} == {path.stem}
+    assert sum(bool(q["urgent"]) for q in questions) >= 40
+    assert sum(not q["urgent"] for q in questions) >= 40
+    kinds = {q.get("kind") for q in questions if q["urgent"]}
+    assert kinds == {"exposure", "sexual_violence", "violence", "exploitation", "suicide"}
 
 
 def test_normalisation_drops_accents_and_transliterates() -> None:
@@ -61,12 +87,25 @@ def test_normalisation_drops_accents_and_transliterates() -> None:
     ]
     assert normalise("Колко струва PrEP?") == ["kolko", "struva", "prep"]
     assert normalise("il y a 48h") == ["il", "y", "a", "48", "h"]
+    # Bulgarian typed with digits for the letters Latin lacks; numbers keep their digits.
+    assert normalise("pi6e moje6 6te 4ovek 50/50 72h") == [
+        *["pishe", "mojesh", "shte", "4", "ovek"],
+        *["50", "50", "72", "h"],
+    ]
 
 
 @pytest.mark.parametrize(
     ("lang", "text", "topic", "urgent"),
     [
         ("fr", "LA CAPOTE A CRAQUÉ", "pep", True),  # case, accents, no time said: urgent
+        ("fr", "j'ai 30 ans et la capote a craqué", "pep", True),  # an age, not a time
+        ("fr", "il me frappe depuis 2 ans", "violence", True),  # still going on
+        ("fr", "mon ex m'a frappée il y a 2 ans, je peux porter plainte ?", "violence", False),
+        ("fr", "je veux mourir", "mental_health", True),
+        ("en", "i want to die", "mental_health", True),
+        ("en", "i am 50 years old and my husband hits me", "violence", True),
+        ("bg", "iskam da umra", "mental_health", True),  # Bulgarian in Latin letters
+        ("pt", "esse aluguel vai me matar", "social", False),  # Spanish "matarme" cut short
         ("fr", "la capot a craquer", "pep", True),  # typos
         ("fr", "capote craquée il y a 10 jours", "testing", False),  # too late for PEP
         ("fr", "preservatif casse il y a 48h", "pep", True),  # within 72 hours

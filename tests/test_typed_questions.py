@@ -62,9 +62,14 @@ async def test_a_question_gets_the_short_answer_and_alternatives(
         reply = await maria.send("ou faire un test vih gratuit")
         assert reply.text.startswith("Tests VIH, syphilis")
         assert not reply.text.startswith("⚠️")
-        nothing = await maria.send("bonjour comment ça va")
+        greeting = await maria.send("bonjour comment ça va")
+        assert greeting.text.startswith("Bonjour, je suis là")
+        nothing = await maria.send("blorp zingue flouk")
         assert "Je ne suis pas sûr d'avoir compris" in nothing.text
-        assert nothing.button_labels()[0] == "💬 Parler à une personne"
+        # The menu as always (its numbers do not move), with its way to a person, once.
+        labels = nothing.button_labels()
+        assert labels[0] == "🚨 TPE – après un risque"
+        assert labels.count("💬 Parler à une personne") == 1
 
 
 async def test_a_wrong_language_question_is_understood(

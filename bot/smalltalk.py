@@ -1,0 +1,115 @@
+"""Small talk: greetings, thanks, "ok", "are you a robot?", insults, off-topic requests.
+
+These are not questions, so they must never land on a health page ("merci" is not PrEP) nor on
+"I did not understand". Each language's `content/<lang>/smalltalk.yaml` lists, per class, the
+phrases that recognise it and the short answer the bot gives before the menu; staff may edit
+both. Phrases are read like keywords (`bot.matching.normalise`: accents, case and Cyrillic do
+not matter) but must match whole words, because small-talk words are short ("ok", "hi").
+
+A message is small talk when one of its phrases is found and the matcher found no topic, or when
+small-talk phrases cover most of its words ("hello, thanks a lot!").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ValidationFailed, describe, load_yaml
+from bot.matching import normalise
+
+SMALL_TALK_FILE = "smalltalk.yaml"
+# Share of a message's words that small-talk phrases must cover when a topic was also found.
+MOST_WORDS = 0.6
+
+SmallTalkClass = Literal["greeting", "thanks", "ok", "goodbye", "robot", "insult", "off_topic"]
+
+
+class SmallTalkEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    phrases: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    answer: Annotated[str, Field(min_length=1, max_length=400)]
+
+
+class SmallTalkFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    greeting: SmallTalkEntry
+    thanks: SmallTalkEntry
+    ok: SmallTalkEntry
+    goodbye: SmallTalkEntry
+    robot: SmallTalkEntry
+    insult: SmallTalkEntry
+    off_topic: SmallTalkEntry
+
+
+@dataclass(frozen=True)
+class Recognised:
+    kind: str
+    # Share of the message's words that small-talk phrases explain, from 0 to 1.
+    coverage: float
+
+
+class SmallTalk:
+    def __init__(self, files: dict[str, SmallTalkFile]) -> None:
+        self._files = files
+        # (class, phrase words, language), longest phrases first so they win over their parts.
+        phrases = [
+            (kind, tuple(normalise(text)), lang)
+            for lang, entries in files.items()
+            for kind in SmallTalkFile.model_fields
+            for text in getattr(entries, kind).phrases
+        ]
+        self._phrases = sorted((p for p in phrases if p[1]), key=lambda p: -len(p[1]))
+
+    def recognise(self, text: str, lang: str) -> Recognised | None:
+        words = normalise(text)
+        if not words:
+            return None
+        covered: set[int] = set()
+        weight: dict[str, float] = {}
+        for kind, phrase, phrase_lang in self._phrases:
+            size = len(phrase)
+            if phrase_lang != lang and size == 1 and len(phrase[0]) < 4:
+                continue  # short words collide across languages (Spanish "con" is "with")
+            for start in range(len(words) - size + 1):
+                if tuple(words[start : start + size]) != phrase:
+                    continue
+                span = set(range(start, start + size))
+                if span & covered:
+                    continue
+                covered |= span
+                # The person's own language first: "ok" is small talk everywhere, but a word
+                # that is a greeting in one language may be something else in another.
+                weight[kind] = weight.get(kind, 0.0) + size * (1.0 if phrase_lang == lang else 0.8)
+        if not weight:
+            return None
+        kind = max(weight, key=lambda k: (weight[k], -_PRIORITY.index(k)))
+        return Recognised(kind, len(covered) / len(words))
+
+    def answer(self, lang: str, kind: str) -> str:
+        entry: SmallTalkEntry = getattr(self._files[lang], kind)
+        return entry.answer
+
+
+# When two classes weigh the same, the one that needs the more careful answer wins.
+_PRIORITY = ["insult", "robot", "off_topic", "goodbye", "thanks", "greeting", "ok"]
+
+
+def load_small_talk(content_dir: Path, languages: list[str]) -> SmallTalk:
+    problems: list[str] = []
+    files: dict[str, SmallTalkFile] = {}
+    for lang in languages:
+        path = content_dir / lang / SMALL_TALK_FILE
+        try:
+            data = load_yaml(path)
+            files[lang] = SmallTalkFile.model_validate(data)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+        except ValidationError as exc:
+            problems.extend(describe(exc, path, data))
+    if problems:
+        raise ValidationFailed(problems)
+    return SmallTalk(files)
