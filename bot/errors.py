@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ValidationFailed(Exception):
@@ -66,3 +68,23 @@ def describe(error: ValidationError, path: Path, data: Any) -> list[str]:
             message = "required field is missing"
         lines.append(f"{path}: {field_path(loc, data)}: {message}")
     return lines
+
+
+def load_per_language(
+    model: type[M], content_dir: Path, languages: list[str], filename: str
+) -> dict[str, M]:
+    """`content/<lang>/<filename>` for every language, validated; every problem at once."""
+    problems: list[str] = []
+    result: dict[str, M] = {}
+    for lang in languages:
+        path = content_dir / lang / filename
+        try:
+            data = load_yaml(path)
+            result[lang] = model.model_validate(data)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+        except ValidationError as exc:
+            problems.extend(describe(exc, path, data))
+    if problems:
+        raise ValidationFailed(problems)
+    return result

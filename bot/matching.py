@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
-from bot.errors import ValidationFailed, describe, load_yaml
+from bot.errors import load_per_language
 
 if TYPE_CHECKING:
     from bot.smalltalk import SmallTalk
@@ -528,17 +528,4 @@ def _end_in_order(phrase: tuple[str, ...], expanded: list[frozenset[str]]) -> in
 
 
 def load_keywords(content_dir: Path, languages: list[str]) -> dict[str, Keywords]:
-    problems: list[str] = []
-    result: dict[str, Keywords] = {}
-    for lang in languages:
-        path = content_dir / lang / KEYWORDS_FILE
-        try:
-            data = load_yaml(path)
-            result[lang] = Keywords.model_validate(data)
-        except ValidationFailed as exc:
-            problems.extend(exc.problems)
-        except ValidationError as exc:
-            problems.extend(describe(exc, path, data))
-    if problems:
-        raise ValidationFailed(problems)
-    return result
+    return load_per_language(Keywords, content_dir, languages, KEYWORDS_FILE)

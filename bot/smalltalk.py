@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from bot.errors import ValidationFailed, describe, load_yaml
+from bot.errors import load_per_language
 from bot.matching import normalise
 
 SMALL_TALK_FILE = "smalltalk.yaml"
@@ -99,17 +99,4 @@ _PRIORITY = ["insult", "robot", "off_topic", "goodbye", "thanks", "greeting", "o
 
 
 def load_small_talk(content_dir: Path, languages: list[str]) -> SmallTalk:
-    problems: list[str] = []
-    files: dict[str, SmallTalkFile] = {}
-    for lang in languages:
-        path = content_dir / lang / SMALL_TALK_FILE
-        try:
-            data = load_yaml(path)
-            files[lang] = SmallTalkFile.model_validate(data)
-        except ValidationFailed as exc:
-            problems.extend(exc.problems)
-        except ValidationError as exc:
-            problems.extend(describe(exc, path, data))
-    if problems:
-        raise ValidationFailed(problems)
-    return SmallTalk(files)
+    return SmallTalk(load_per_language(SmallTalkFile, content_dir, languages, SMALL_TALK_FILE))
