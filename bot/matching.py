@@ -272,8 +272,9 @@ class Matcher:
     def _keyword_words_for(self, word: str) -> tuple[frozenset[str], ...]:
         """The keyword words this question word counts as: loosely (for topics), strictly
         (for triage, where a false alarm costs more: "viol" must not match "violence"), and
-        strictly without cut-short words (for another language's triage: Portuguese "matar",
-        "to kill", is not Spanish "matarme", "kill myself", cut short)."""
+        whole words only, no typo and no word cut short (for another language's triage:
+        Portuguese "matar", "to kill", is not Spanish "matarme", "kill myself", cut short;
+        Romanian "violenta" is not Portuguese "violentada")."""
         cached = self._word_cache.get(word)
         if cached is not None:
             return cached
@@ -295,16 +296,16 @@ class Matcher:
             else {}
         )
         loose = frozenset(exact | prefixes | cut_short | set(typos))
-        whole = frozenset(
-            exact
-            | {p for p in prefixes if len(p) >= STRICT_MIN_LETTERS}
+        whole = frozenset(exact | {p for p in prefixes if len(p) >= STRICT_MIN_LETTERS})
+        strict = (
+            whole
+            | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
             | {
                 c
                 for c, score in typos.items()
                 if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
             }
         )
-        strict = whole | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
         result = (loose, strict, whole)
         if len(self._word_cache) < 50_000:  # bounded: people can type anything
             self._word_cache[word] = result
