@@ -249,6 +249,10 @@ class Matcher:
         for phrase in self._phrases:
             self._by_word[phrase.words[0]].append(phrase)
         self._vocabulary = frozenset(w for p in self._phrases for w in p.words)
+        by_language: dict[str, set[str]] = defaultdict(set)
+        for phrase in self._phrases:
+            by_language[phrase.lang].update(phrase.words)
+        self._vocabulary_by_language = {k: frozenset(v) for k, v in by_language.items()}
         # Typos rarely touch the first letter: fuzzy matching compares a word only with
         # keyword words that share it, a few hundred at most.
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -296,17 +300,19 @@ class Matcher:
             else {}
         )
         loose = frozenset(exact | prefixes | cut_short | set(typos))
+        # Keyword words this word only resembles (not equal, not a prefix or a word cut short).
+        strict_typos = frozenset(
+            c
+            for c, score in typos.items()
+            if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
+        ) - exact - prefixes - cut_short
         whole = frozenset(exact | {p for p in prefixes if len(p) >= STRICT_MIN_LETTERS})
         strict = (
             whole
             | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
-            | {
-                c
-                for c, score in typos.items()
-                if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
-            }
+            | strict_typos
         )
-        result = (loose, strict, whole)
+        result = (loose, strict, whole, strict_typos)
         if len(self._word_cache) < 50_000:  # bounded: people can type anything
             self._word_cache[word] = result
         return result
@@ -316,7 +322,14 @@ class Matcher:
         """Phrases present in the question, each with the position where it ends."""
         levels = [self._keyword_words_for(w) for w in words]
         loose = [level[0] for level in levels]
-        strict = [level[1] for level in levels]
+        # A word of the person's own keywords, spelled right, is not a typo of another one:
+        # French "prendre" (un rendez-vous) is not "pendre"; English "passport" in a French
+        # message may still be a typo of "passeport".
+        own = self._vocabulary_by_language.get(lang, frozenset())
+        strict = [
+            level[1] - level[3] if word in own else level[1]
+            for word, level in zip(words, levels, strict=True)
+        ]
         whole = [level[2] for level in levels]
         candidates = {p for options in loose for k in options for p in self._by_word.get(k, [])}
         found = []

@@ -102,6 +102,9 @@ def test_normalisation_drops_accents_and_transliterates() -> None:
         ("fr", "il me frappe depuis 2 ans", "violence", True),  # still going on
         ("fr", "mon ex m'a frappée il y a 2 ans, je peux porter plainte ?", "violence", False),
         ("fr", "je veux mourir", "mental_health", True),
+        ("fr", "jveux plus vivre", "mental_health", True),  # "j'veux" as texted
+        ("fr", "je vais me pendre", "mental_health", True),
+        ("fr", "je vais me prendre un rdv", "appointment", False),  # not a typo of "pendre"
         ("en", "i want to die", "mental_health", True),
         ("en", "i am 50 years old and my husband hits me", "violence", True),
         ("bg", "iskam da umra", "mental_health", True),  # Bulgarian in Latin letters
