@@ -21,8 +21,8 @@ from bot.config import Config, PartnerKind, load_config
 from bot.content import CONTENT_DIR, Content, load_content
 from bot.conversation import Event, Person, Turn
 from bot.errors import ValidationFailed
-from bot.handlers.ask import urgent_reply
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
+from bot.handlers.urgent import urgent_reply
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
 from bot.matching import KEYWORDS_FILE, Matcher, load_keywords, normalise
 from bot.smalltalk import load_small_talk

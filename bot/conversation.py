@@ -152,6 +152,9 @@ class Turn:
         switch_language(self.catalogs, lang)
 
 
+# Commands whose words are arguments: "/language nl", and Telegram's "/start <payload>".
+COMMANDS_WITH_ARGUMENTS = frozenset({"language", "start"})
+
 Handler = Callable[[Turn, list[str]], Awaitable[list[Reply]]]
 FallbackHandler = Callable[[Turn], Awaitable[list[Reply]]]
 # Returns None to leave the text to the general handler (a question asked mid-flow).
@@ -420,9 +423,13 @@ class Conversation:
             # An alias typed without a slash while the person writes to the team ("ajutor")
             # is a message for the team.
             bare_alias = event.text is not None and name != event.command
-            if name is not None and not (bare_alias and awaiting_text):
+            # "/help i want to die", "/menu la capote a craqué": words after a command that
+            # takes none are what the person needs answered.
+            with_words = bool(event.args.strip()) and name not in COMMANDS_WITH_ARGUMENTS
+            if name is not None and not (bare_alias and awaiting_text) and not with_words:
                 return await self._commands[name](turn, event.args.split())
-            # A command people guessed (/tpe, /rdv...): its words are read as typed text.
+            # A command people guessed (/tpe, /rdv...), or one followed by words: its words
+            # are read as typed text.
             words = event.text or f"{event.command} {event.args}".strip()
             event = turn.event = replace(event, command=None, args="", text=words)
         action = event.action

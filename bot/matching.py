@@ -54,6 +54,7 @@ STRONG_WEIGHT = 2.0
 OTHER_LANGUAGE_MIN_LETTERS = 5
 URGENT_HOURS = 72
 CONDOM_FAILURE_WINDOW = 6  # words between a condom word and a failure word
+REFUSAL_WINDOW = 8  # words between "I said no" and "he went on"
 WITHOUT_WINDOW = 3  # words from "without" to the condom or protection word after it
 
 
@@ -84,6 +85,11 @@ class Triage(BaseModel):
     # listing every phrase would not.
     condom: list[str] = Field(default_factory=list)
     failure: list[str] = Field(default_factory=list)
+    # A refusal ("I said no", "told him to stop", "did not want") near a word of going on
+    # anyway ("he continued", "anyway", "did not stop") is a sexual assault told without
+    # naming it: the pair generalises where listing whole sentences would not.
+    refusal: list[str] = Field(default_factory=list)
+    persisted: list[str] = Field(default_factory=list)
     without: list[str] = Field(default_factory=list)
     protection: list[str] = Field(default_factory=list)
     # Words of a recent event ("last night"), and words of a question about what might happen
@@ -233,6 +239,8 @@ class Matcher:
                 "general",
                 "condom",
                 "failure",
+                "refusal",
+                "persisted",
                 "without",
                 "protection",
                 "recent",
@@ -301,16 +309,19 @@ class Matcher:
         )
         loose = frozenset(exact | prefixes | cut_short | set(typos))
         # Keyword words this word only resembles (not equal, not a prefix or a word cut short).
-        strict_typos = frozenset(
-            c
-            for c, score in typos.items()
-            if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
-        ) - exact - prefixes - cut_short
+        strict_typos = (
+            frozenset(
+                c
+                for c, score in typos.items()
+                if len(word) >= STRICT_MIN_LETTERS and score >= STRICT_FUZZY_CUTOFF
+            )
+            - exact
+            - prefixes
+            - cut_short
+        )
         whole = frozenset(exact | {p for p in prefixes if len(p) >= STRICT_MIN_LETTERS})
         strict = (
-            whole
-            | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1}
-            | strict_typos
+            whole | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1} | strict_typos
         )
         result = (loose, strict, whole, strict_typos)
         if len(self._word_cache) < 50_000:  # bounded: people can type anything
@@ -373,6 +384,9 @@ class Matcher:
                 scores[label] += weight
             explained.append(f"{label}:{phrase.text}")
 
+        if _near(positions["triage:refusal"], positions["triage:persisted"], REFUSAL_WINDOW):
+            signals["sexual_violence"] = max(signals["sexual_violence"], 2.0)
+            explained.append("triage:sexual_violence:refusal+persisted")
         if _near(positions["triage:condom"], positions["triage:failure"], CONDOM_FAILURE_WINDOW):
             signals["exposure"] = max(signals["exposure"], 2.0)
             explained.append("triage:exposure:condom+failure")
@@ -517,6 +531,8 @@ PAIR_SIGNALS = {
     "triage:protection",
     "triage:ongoing",
     "triage:ago",
+    "triage:refusal",
+    "triage:persisted",
 }
 
 

@@ -235,3 +235,24 @@ async def test_the_staff_group_is_checked_at_start_up(
     async with running_bot():
         pass
     assert "staff_chat_unreachable" in " ".join(r.getMessage() for r in caplog.records)
+
+
+async def test_a_disclosure_to_the_team_also_gets_the_urgent_steps(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    """The team may be closed or busy: the message goes to the team, and the steps come now."""
+    ana = TelegramPerson(
+        bot_api, FakeUser(id=5550004999, first_name="Ilinca", username=None, language_code="en")
+    )
+    async with running_bot():
+        await open_conversation(ana)
+        before = len(bot_api.bot_messages(ana.user.id))
+        await ana.send("he is going to kill me, he is outside")
+        await bot_api.wait_for(lambda: len(bot_api.bot_messages(ana.user.id)) == before + 2)
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 1)
+        steps, sent = [m.text for m in bot_api.bot_messages(ana.user.id)][-2:]
+        assert steps.startswith("⚠️ Violence"), steps
+        assert sent.startswith("Sent")
+        later = await ana.send("and the condom broke")
+        assert later.text.startswith("⚠️ PEP"), later.text
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 2)

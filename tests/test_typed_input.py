@@ -150,9 +150,65 @@ async def test_a_sentence_in_another_language_offers_to_switch(
         reply = await maria.send("quiero saber cuánto cuesta la prep en Bélgica")
         # Answered in the profile's language, with one button, in Spanish, to switch.
         assert reply.text.startswith("PrEP : un médicament")
-        assert reply.button_labels()[0] == "🌐 Continuar en Español"
+        assert reply.button_labels()[-1] == "🌐 Continuar en Español"
         spanish = await maria.tap(reply, "Continuar en Español")
         assert "Idioma: Español" in spanish.text
         # Short messages are never taken for another language.
         short = await maria.send("prep gratis")
-        assert not any(label.startswith("🌐 ") for label in short.button_labels()[:1])
+        assert not any(label.startswith("🌐 ") for label in short.button_labels())
+
+
+async def test_a_disclosure_is_never_taken_for_a_nickname(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
+    async with running_bot():
+        menu = await maria.send("/menu")
+        topic = await maria.tap(menu, "📅 Rendez-vous")
+        types = await maria.tap(topic, "Prendre rendez-vous")
+        risk = await maria.tap(types, "Test rapide")
+        window = await maria.tap(risk, "Entre 3 jours et 3 mois")
+        days = await maria.tap(window, "Continuer la réservation")
+        times = await maria.tap(days, "Mar. 24 nov.")
+        confirm = await maria.tap(times, "15:30")
+        await maria.tap(confirm, "Ajouter un surnom")
+        urgent = await maria.send("je veux mourir")
+        assert urgent.text.startswith("⚠️ Se sentir très mal"), urgent.text
+        assert "Surnom : je veux mourir" not in urgent.text
+        # The booking still waits for a nickname.
+        confirm = await maria.send("Rose")
+        assert "Surnom : Rose" in confirm.text
+
+
+async def test_words_after_a_command_are_read(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
+    async with running_bot():
+        await maria.send("/start")
+        urgent = await maria.send("/aide il m'a frappée")
+        assert urgent.text.startswith("⚠️ Violences"), urgent.text
+        helped = await maria.send("/aide")
+        assert helped.text.startswith("Comment utiliser ce bot")
+        dutch = await maria.send("/language nl")
+        assert "Taal: Nederlands." in dutch.text
+
+
+async def test_one_small_talk_word_does_not_hide_the_message(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
+    async with running_bot():
+        await maria.send("/start")
+        reply = await maria.send("ok il est devant ma porte")
+        assert not reply.text.startswith("D'accord")
+        assert "💬 Parler à une personne" in reply.button_labels()
+
+
+async def test_switch_offer_comes_after_the_urgent_steps(
+    running_bot: RunningBot, maria: TelegramPerson
+) -> None:
+    async with running_bot():
+        await maria.send("/start")
+        reply = await maria.send("quiero morir, ya no puedo más con esta vida")
+        assert reply.text.startswith("⚠️ Se sentir très mal")
+        labels = reply.button_labels()
+        assert labels[0] == "💬 Parler à une personne"
+        assert labels[-1] == "🌐 Continuar en Español"

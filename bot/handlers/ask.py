@@ -2,59 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from bot.conversation import Option, Reply, Turn, escape, render_markup
+from bot.conversation import Option, Reply, Turn, escape
 from bot.handlers.menu import main_menu
-from bot.handlers.places import menu_row, render_include
+from bot.handlers.places import menu_row
 from bot.handlers.talk import offer_talk
 from bot.handlers.topics import action_label, show_topic
+from bot.handlers.urgent import alternative_rows, urgent_reply
 from bot.i18n import _, use_language
 from bot.language_guess import guess_language
 from bot.matching import Match
 from bot.smalltalk import MOST_WORDS
-
-
-def urgent_reply(turn: Turn, kind: str, alternatives: list[str], also: Sequence[str] = ()) -> Reply:
-    """The urgent steps, in one message, before anything else; never behind a menu.
-
-    `also`: other urgent kinds in the same message ("he hit me and I want to die"): their
-    short answers follow the first one's steps, so nothing urgent waits behind a button."""
-    answer = turn.content.index.urgent[kind]  # type: ignore[index]
-    text = turn.content.topic(turn.lang, answer.topic)
-    assert text is not None, "content check guarantees every topic in every language"
-    blocks = [f"⚠️ <b>{escape(text.title)}</b>", render_markup(text.short)]
-    blocks += [block for name in answer.include if (block := render_include(turn, name))]
-    for index in answer.pages:
-        page = text.pages[index]
-        blocks.append(f"<b>{escape(page.title)}</b>\n{render_markup(page.body)}")
-    shown = {answer.topic}
-    for other_kind in also:
-        other = turn.content.index.urgent[other_kind]  # type: ignore[index]
-        other_text = turn.content.topic(turn.lang, other.topic)
-        if other.topic in shown or other_text is None:
-            continue
-        shown.add(other.topic)
-        blocks += [f"⚠️ <b>{escape(other_text.title)}</b>", render_markup(other_text.short)]
-        blocks += [block for name in other.include if (block := render_include(turn, name))]
-    options = [
-        [Option(action_label("talk", turn), "talk")],
-        [Option(action_label("emergency", turn), "emergency")],
-    ]
-    if text.pages:
-        options.append([Option("📖 " + _("Read more"), f"p:{answer.topic}:0")])
-    options += _alternative_rows(turn, [t for t in alternatives if t not in shown])
-    options.append(menu_row())
-    return Reply("\n\n".join(blocks), options)
-
-
-def _alternative_rows(turn: Turn, topic_ids: list[str]) -> list[list[Option]]:
-    buttons = [
-        Option(text.button, f"t:{topic_id}")
-        for topic_id in topic_ids
-        if (text := turn.content.topic(turn.lang, topic_id)) is not None
-    ]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 async def answer_typed_question(turn: Turn) -> list[Reply]:
@@ -92,10 +49,12 @@ async def answer_typed_question(turn: Turn) -> list[Reply]:
         replies = await offer_talk(turn, [])
     else:
         reply = (await show_topic(turn, [match.topic]))[0]
-        if match.alternatives:
+        shown = {option.action for row in reply.options for option in row}
+        others = [t for t in match.alternatives if f"t:{t}" not in shown]
+        if others:
             reply.text += "\n\n" + escape(_("Other topics that may help:"))
             # Before the last row (sources and menu), so the answer's own buttons come first.
-            for row in reversed(_alternative_rows(turn, match.alternatives)):
+            for row in reversed(alternative_rows(turn, others)):
                 reply.options.insert(len(reply.options) - 1, row)
         replies = [reply]
     _offer_language(turn, question, replies[-1])
@@ -109,7 +68,8 @@ def _small_talk(turn: Turn, question: str, match: Match) -> Reply | None:
     recognised = small_talk.recognise(question, turn.lang) if small_talk else None
     if small_talk is None or recognised is None:
         return None
-    if match.topic is not None and (recognised.coverage < MOST_WORDS or match.strong):
+    # "ok. he is outside my door": one small-talk word must not hide the rest of a message.
+    if recognised.coverage < MOST_WORDS or (match.topic is not None and match.strong):
         return None
     answer = small_talk.answer(turn.lang, recognised.kind)
     # Someone who doubts the bot or is angry with it may want a person: the answer says how.
@@ -142,4 +102,5 @@ def _offer_language(turn: Turn, question: str, reply: Reply) -> None:
     name = info.name if info else detected
     with use_language(turn.catalogs, detected):
         label = "🌐 " + _("Continue in {language}").format(language=name)
-    reply.options.insert(0, [Option(label, f"setlang:{detected}")])
+    # Last: the answer's own choices keep their places ("talk to a person" first).
+    reply.options.append([Option(label, f"setlang:{detected}")])

@@ -33,6 +33,7 @@ from bot.conversation import (
 from bot.dates import clock, day_label, day_title, staff_when, when
 from bot.handlers.contact import show_booking_contacts
 from bot.handlers.places import menu_row
+from bot.handlers.urgent import urgent_answer
 from bot.i18n import _, use_language
 from bot.store.bookings import Appointment
 
@@ -360,8 +361,11 @@ async def change_option(turn: Turn, args: list[str]) -> list[Reply]:
 
 
 async def typed_nickname(turn: Turn) -> list[Reply]:
-    turn.profile.state.pop("awaiting", None)
     text = " ".join((turn.event.text or "").split())
+    if (urgent := urgent_answer(turn, text)) is not None:
+        # "je veux mourir" is not a nickname: the steps first, the booking still waits.
+        return [urgent]
+    turn.profile.state.pop("awaiting", None)
     booking = _state(turn)
     if text and text != "0":
         if len(text) > NICKNAME_LIMIT:

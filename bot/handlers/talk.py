@@ -12,6 +12,7 @@ from typing import Any
 from bot.config import opening_status
 from bot.conversation import Option, Reply, StaleAction, Turn, escape
 from bot.handlers.places import emergency_block, menu_row, status_line
+from bot.handlers.urgent import urgent_answer
 from bot.i18n import _
 from bot.store.tickets import Ticket
 
@@ -109,15 +110,19 @@ async def relay_from_person(turn: Turn) -> list[Reply]:
         }
     first = ticket.waiting_since is None
     await turn.store.enqueue(ticket.id, "to_staff", payload, source, turn.now)
+    # The team may be closed or busy: a disclosure gets the urgent steps now, as well as
+    # going to the team.
+    urgent = urgent_answer(turn, event.text) if event.text else None
     if not first:
-        return []
+        return [urgent] if urgent else []
     lines = [escape(_("Sent. The team will answer here."))]
     if (
         not opening_status(turn.config.staff.hours, turn.now, turn.zone).open_now
         and not turn.config.staff.hours.is_empty()
     ):
         lines += _hours_note(turn)[0:1]
-    return [Reply("\n\n".join(lines), [[Option("✖ " + _("End the conversation"), "tk:end")]])]
+    sent = Reply("\n\n".join(lines), [[Option("✖ " + _("End the conversation"), "tk:end")]])
+    return [urgent, sent] if urgent else [sent]
 
 
 async def conversation_action(turn: Turn, args: list[str]) -> list[Reply]:
