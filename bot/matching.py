@@ -144,10 +144,16 @@ _DIGIT_LETTERS = re.compile(r"(?<=[a-z])([46])(?![0-9])|\b(6)(?=te\b)")
 _FRENCH_JE = re.compile(r"\bj(?=[bcdfghklmnpqrstvwxz][a-z])")
 
 
+# Bulgarian typed in Latin letters writes я as "q" ("pomnq", "nqma"): inside a word and not in
+# "qu", so the texting "q" for "que" stays as it is.
+_BULGARIAN_Q = re.compile(r"(?<=[a-z])q(?!u)")
+
+
 def normalise(text: str) -> list[str]:
     ascii_text = unidecode(text.translate(_BULGARIAN_LATIN)).lower()
     ascii_text = _DIGIT_LETTERS.sub(lambda m: "ch" if m.group(0) == "4" else "sh", ascii_text)
     ascii_text = _FRENCH_JE.sub("j ", ascii_text)
+    ascii_text = _BULGARIAN_Q.sub("ya", ascii_text)
     # "72h" -> "72 h" so the number and its unit are two words.
     ascii_text = re.sub(r"(\d+)([a-z]+)", r"\1 \2", ascii_text)
     return re.findall(r"[a-z0-9]+", ascii_text)
@@ -452,6 +458,27 @@ class Matcher:
     def _order(self, topic: str) -> int:
         return self.topic_order.index(topic) if topic in self.topic_order else len(self.topic_order)
 
+    def age_in_hours(self, text: str, lang: str) -> float | None:
+        """How long ago `text` places an event ("hier", "2 weeks ago"), or None when it says
+        no time: the booking's "when was your last risk?" understands a typed answer."""
+        words = normalise(text)
+        signals: dict[str, float] = defaultdict(float)
+        positions: dict[str, list[int]] = defaultdict(list)
+        for phrase, end in self._phrases_found(words, lang):
+            if phrase.lang != lang and len(phrase.words) == 1:
+                continue
+            if phrase.label in PAIR_SIGNALS:
+                positions[phrase.label].append(end)
+            elif phrase.label in TIME_SIGNALS:
+                signals[phrase.label[7:]] = 1.0
+        numbered = any(
+            number.isdecimal() and any(unit in units for units in self._units.values())
+            for number, unit in itertools.pairwise(words)
+        )
+        if not signals and not numbered:
+            return None
+        return self._age_in_hours(signals, words, positions, said_ago=False)
+
     def _urgent_kinds(
         self, signals: dict[str, float], words: list[str], positions: dict[str, list[int]]
     ) -> list[str]:
@@ -520,6 +547,9 @@ class Matcher:
 UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 30, "year": 24 * 365}
 # Violence, sexual violence: urgent up to a month (a CPVS takes assaults up to a month old).
 VIOLENCE_HOURS = 24 * 31
+# Words that say when something happened.
+TIME_SIGNALS = {"triage:recent", "triage:long_ago", "triage:distant"}
+
 # Words that make an urgent signal a question: only the person's own language's count, because
 # a missed disclosure costs more than a false alarm, and short words collide across languages.
 CANCELLING_SIGNALS = {"triage:hypothetical", "triage:general"}

@@ -212,3 +212,20 @@ async def test_switch_offer_comes_after_the_urgent_steps(
         labels = reply.button_labels()
         assert labels[0] == "💬 Parler à une personne"
         assert labels[-1] == "🌐 Continuar en Español"
+
+
+@pytest.mark.parametrize(
+    ("typed", "advice"),
+    [("hier", "le TPE passe d'abord"), ("il y a 2 semaines", "fiable 3 mois après le risque")],
+)
+async def test_the_last_risk_can_be_typed(
+    running_bot: RunningBot, maria: TelegramPerson, typed: str, advice: str
+) -> None:
+    async with running_bot():
+        menu = await maria.send("/menu")
+        topic = await maria.tap(menu, "📅 Rendez-vous")
+        types = await maria.tap(topic, "Prendre rendez-vous")
+        risk = await maria.tap(types, "Test rapide")
+        assert "quand a eu lieu votre dernier risque" in risk.text
+        answer = await maria.send(typed)
+        assert advice in answer.text, answer.text

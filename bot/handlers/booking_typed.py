@@ -9,6 +9,7 @@ its answer: urgent first, whatever the screen, then any topic the matcher recogn
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 from bot.booking import Slot
@@ -16,6 +17,7 @@ from bot.config import AppointmentType, Location
 from bot.conversation import Reply, StaleAction, Turn, choices_hint, escape
 from bot.dates import clock, day_title
 from bot.handlers.booking import (
+    answer_risk,
     choose_day,
     choose_time,
     day_choice,
@@ -80,6 +82,8 @@ async def typed_in_booking(turn: Turn) -> list[Reply] | None:
     match = turn.matcher.match(text, turn.lang)
     if match.urgent_kind is not None:
         return None  # the urgent steps come first, whatever the screen
+    if (risk := _risk_answer(turn, text)) is not None:
+        return await risk
     if screen.kind_place is not None:
         today = turn.now.astimezone(turn.zone).date()
         typed = understand(text, today, screen.days, _words(turn))
@@ -88,6 +92,21 @@ async def typed_in_booking(turn: Turn) -> list[Reply] | None:
     if match.topic is not None:
         return None  # a question asked mid-flow gets its answer
     return await _again(turn, screen, _not_understood(turn, screen))
+
+
+def _risk_answer(turn: Turn, text: str) -> Awaitable[list[Reply]] | None:
+    """On "when was your last risk?", a typed time ("hier", "2 weeks ago") chooses the
+    matching answer, as its button would."""
+    offered: list[str] = turn.profile.state.get("offered", [])
+    risk = [action for action in offered if action.startswith("br:")]
+    hours = turn.matcher.age_in_hours(text, turn.lang) if risk else None
+    if hours is None:
+        return None
+    answer = "recent" if hours <= 72 else "window" if hours < 24 * 90 else "old"
+    chosen = next((a for a in risk if a.endswith(f":{answer}")), None)
+    if chosen is None:
+        return None
+    return answer_risk(turn, chosen.split(":")[1:])
 
 
 def _kind_and_place(turn: Turn, screen: Screen) -> tuple[AppointmentType, Location]:
