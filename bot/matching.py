@@ -159,13 +159,14 @@ def normalise(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", ascii_text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each phrase is one object: hashed by identity, cheaply
 class Phrase:
     words: tuple[str, ...]
     label: str  # topic id, or "triage:<signal>"
     lang: str
     text: str
     strong: bool = False
+    word_set: frozenset[str] = frozenset()
 
     def weight(self, lang: str) -> float:
         if self.lang != lang:
@@ -280,7 +281,9 @@ class Matcher:
             strong = text.startswith("!")
             words = tuple(normalise(text))
             if words:
-                self._phrases.append(Phrase(words, label, lang, text.lstrip("!"), strong))
+                self._phrases.append(
+                    Phrase(words, label, lang, text.lstrip("!"), strong, frozenset(words))
+                )
 
     def units_of(self, lang: str) -> dict[str, set[str]]:
         """The words for hours, days, weeks... in one language, normalised."""
@@ -349,8 +352,13 @@ class Matcher:
         ]
         whole = [level[2] for level in levels]
         candidates = {p for options in loose for k in options for p in self._by_word.get(k, [])}
+        # Most candidates start with a common word ("me", "je", "i") and miss another one: a
+        # set test drops them before the ordered search (a third of the time per question).
+        present = frozenset().union(*loose)
         found = []
         for phrase in candidates:
+            if not phrase.word_set <= present:
+                continue
             # Pair words (a condom word, a failure word) only count next to each other, so
             # they can match as loosely as topic words.
             careful = phrase.label.startswith("triage:") and phrase.label not in PAIR_SIGNALS
