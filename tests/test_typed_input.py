@@ -11,7 +11,7 @@ import yaml
 from bot.checks import check_everything
 from bot.matching import Matcher
 from tests.conftest import ROOT, RunningBot, SignalPerson, TelegramPerson
-from tests.fakes.bot_api import FakeBotAPI, FakeUser
+from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser
 
 LANGUAGES = ["fr", "nl", "en", "es", "pt", "ro", "bg"]
 
@@ -35,6 +35,14 @@ WANT_TO_DIE = {
     "ro": "vreau sa mor",
     "bg": "искам да умра",
 }
+
+
+async def to_the_risk_question(person: TelegramPerson) -> ChatMessage:
+    """A French person booking a rapid test, up to "when was your last risk?"."""
+    menu = await person.send("/menu")
+    topic = await person.tap(menu, "📅 Rendez-vous")
+    types = await person.tap(topic, "Prendre rendez-vous")
+    return await person.tap(types, "Test rapide")
 
 
 def title(lang: str, topic: str) -> str:
@@ -162,10 +170,7 @@ async def test_a_disclosure_is_never_taken_for_a_nickname(
     running_bot: RunningBot, maria: TelegramPerson
 ) -> None:
     async with running_bot():
-        menu = await maria.send("/menu")
-        topic = await maria.tap(menu, "📅 Rendez-vous")
-        types = await maria.tap(topic, "Prendre rendez-vous")
-        risk = await maria.tap(types, "Test rapide")
+        risk = await to_the_risk_question(maria)
         window = await maria.tap(risk, "Entre 3 jours et 3 mois")
         days = await maria.tap(window, "Continuer la réservation")
         times = await maria.tap(days, "Mar. 24 nov.")
@@ -222,10 +227,7 @@ async def test_the_last_risk_can_be_typed(
     running_bot: RunningBot, maria: TelegramPerson, typed: str, advice: str
 ) -> None:
     async with running_bot():
-        menu = await maria.send("/menu")
-        topic = await maria.tap(menu, "📅 Rendez-vous")
-        types = await maria.tap(topic, "Prendre rendez-vous")
-        risk = await maria.tap(types, "Test rapide")
+        risk = await to_the_risk_question(maria)
         assert "quand a eu lieu votre dernier risque" in risk.text
         answer = await maria.send(typed)
         assert advice in answer.text, answer.text
