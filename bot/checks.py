@@ -24,7 +24,8 @@ from bot.errors import ValidationFailed
 from bot.handlers.topics import show_page, show_sources, show_topic, topic_screens
 from bot.handlers.urgent import urgent_reply
 from bot.i18n import LOCALES_DIR, Catalogs, use_language
-from bot.matching import KEYWORDS_FILE, Matcher, load_keywords, normalise
+from bot.keywords import KEYWORDS_FILE, load_keywords, normalise
+from bot.matching import Matcher
 from bot.smalltalk import load_small_talk
 from bot.store import Keys, Profile, Store
 

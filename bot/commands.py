@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import RootModel, field_validator
 
-from bot.matching import normalise
+from bot.keywords import normalise
 
 COMMANDS_FILE = "commands.yaml"
 # Telegram's rule for command names (Bot API, BotCommand): 1-32 characters among lowercase

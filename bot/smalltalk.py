@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import load_per_language
-from bot.matching import normalise
+from bot.keywords import normalise
 
 SMALL_TALK_FILE = "smalltalk.yaml"
 # Share of a message's words that small-talk phrases must cover when a topic was also found.

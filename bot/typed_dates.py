@@ -23,7 +23,7 @@ from functools import lru_cache
 from babel import Locale
 from rapidfuzz import fuzz, process
 
-from bot.matching import normalise
+from bot.keywords import normalise
 
 # Typos in long day names ("thrusday", "chetvurtak") are tolerated from this similarity.
 FUZZY_DAY_NAME = 85

@@ -12,7 +12,8 @@ import pytest
 
 from bot.checks import check_everything
 from bot.evaluation import evaluate, load_questions
-from bot.matching import Matcher, normalise
+from bot.keywords import normalise
+from bot.matching import Matcher
 from tests.conftest import ROOT
 
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
