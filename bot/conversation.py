@@ -152,8 +152,8 @@ class Turn:
         switch_language(self.catalogs, lang)
 
 
-# Commands whose words are arguments: "/language nl", and Telegram's "/start <payload>".
-COMMANDS_WITH_ARGUMENTS = frozenset({"language", "start"})
+# What Telegram puts after /start from a link (t.me/bot?start=...): never a sentence.
+DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 Handler = Callable[[Turn, list[str]], Awaitable[list[Reply]]]
 FallbackHandler = Callable[[Turn], Awaitable[list[Reply]]]
@@ -423,9 +423,7 @@ class Conversation:
             # An alias typed without a slash while the person writes to the team ("ajutor")
             # is a message for the team.
             bare_alias = event.text is not None and name != event.command
-            # "/help i want to die", "/menu la capote a craqué": words after a command that
-            # takes none are what the person needs answered.
-            with_words = bool(event.args.strip()) and name not in COMMANDS_WITH_ARGUMENTS
+            with_words = name is not None and self._words_matter(name, event.args)
             if name is not None and not (bare_alias and awaiting_text) and not with_words:
                 return await self._commands[name](turn, event.args.split())
             # A command people guessed (/tpe, /rdv...), or one followed by words: its words
@@ -466,6 +464,18 @@ class Conversation:
         if event.text is not None and self._text is not None:
             return await self._text(turn)
         return await self._stale(turn)
+
+    def _words_matter(self, name: str, args: str) -> bool:
+        """Whether the words after a command are what the person needs answered ("/help i
+        want to die", "/menu la capote a craqué") rather than the command's arguments."""
+        words = args.split()
+        if not words or name == "clear":
+            return False  # quick exit, whatever follows it
+        if name == "language":
+            return len(words) > 1  # "/language nl" chooses; "/langue je veux mourir" does not
+        if name == "start":
+            return not DEEP_LINK_PAYLOAD.fullmatch(args.strip())
+        return True
 
     def _offered_choice(self, turn: Turn, text: str) -> str | None:
         """A typed number, or an option's label, chooses among the options last shown."""

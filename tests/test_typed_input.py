@@ -231,3 +231,19 @@ async def test_the_last_risk_can_be_typed(
         assert "quand a eu lieu votre dernier risque" in risk.text
         answer = await maria.send(typed)
         assert advice in answer.text, answer.text
+
+
+async def test_quick_exit_works_whatever_follows_it(
+    running_bot: RunningBot, maria: TelegramPerson, bot_api: FakeBotAPI
+) -> None:
+    async with running_bot():
+        await maria.send("/start")
+        # The chat shrinks, so wait for what the person sees rather than for new activity.
+        bot_api.user_sends(maria.user, "/clear il arrive")
+        await bot_api.wait_for(
+            lambda: [m.text for m in bot_api.messages[maria.user.id].values()] == ["👋"]
+        )
+        urgent = await maria.send("/start je veux mourir")
+        assert urgent.text.startswith("⚠️ Se sentir très mal"), urgent.text
+        language = await maria.send("/language je veux mourir")
+        assert language.text.startswith("⚠️ Se sentir très mal"), language.text
