@@ -420,11 +420,16 @@ class Conversation:
         if event.command is not None:
             name = self.resolve_command(event.command)
             awaiting_text = turn.profile.state.get("awaiting") in self._awaited
-            # An alias typed without a slash while the person writes to the team ("ajutor")
-            # is a message for the team.
-            bare_alias = event.text is not None and name != event.command
+            # A command word typed without a slash while the person writes to the team
+            # ("help", "ajutor") is a message for the team; quick exit stays quick exit. An
+            # alias typed alone where other text is awaited (a nickname) is that text.
+            bare = event.text is not None
+            writing_to_team = turn.profile.state.get("awaiting") == "talk"
+            typed_as_text = bare and (
+                (writing_to_team and name != "clear") or (name != event.command and awaiting_text)
+            )
             with_words = name is not None and self._words_matter(name, event.args)
-            if name is not None and not (bare_alias and awaiting_text) and not with_words:
+            if name is not None and not typed_as_text and not with_words:
                 return await self._commands[name](turn, event.args.split())
             # A command people guessed (/tpe, /rdv...), or one followed by words: its words
             # are read as typed text.

@@ -85,6 +85,8 @@ async def test_aliases_without_a_slash_on_signal(
         await ana.choose("Écrire à l'équipe")
         sent = await ana.send("ajutor")
         assert "Envoyé" in sent and "Comment utiliser ce bot" not in sent
+        # So is a built-in command word typed alone ("help" to the team is a cry, not a menu).
+        assert "Comment utiliser ce bot" not in await ana.send("help")
 
 
 # --- content check --------------------------------------------------------------------------
