@@ -7,7 +7,7 @@ from bot.handlers.menu import main_menu
 from bot.handlers.places import menu_row
 from bot.handlers.talk import offer_talk
 from bot.handlers.topics import action_label, show_topic
-from bot.handlers.urgent import alternative_rows, urgent_reply
+from bot.handlers.urgent import alternative_rows, urgent_for
 from bot.i18n import _, use_language
 from bot.language_guess import guess_language
 from bot.matching import Match
@@ -23,15 +23,8 @@ async def answer_typed_question(turn: Turn) -> list[Reply]:
         # Only emoji or punctuation: nothing to answer but the menu.
         return [main_menu(turn)]
     match: Match = turn.matcher.match(question, turn.lang)
-    if match.urgent_kind is not None:
-        replies = [
-            urgent_reply(
-                turn,
-                match.urgent_kind,
-                [t for t in [match.topic, *match.alternatives] if t],
-                match.urgent_kinds[1:],
-            )
-        ]
+    if (urgent := urgent_for(turn, match)) is not None:
+        replies = [urgent]
     elif (small_talk := _small_talk(turn, question, match)) is not None:
         replies = [small_talk]
     elif match.topic is None:

@@ -12,6 +12,7 @@ from bot.conversation import Option, Reply, Turn, escape, render_markup
 from bot.handlers.places import menu_row, render_include
 from bot.handlers.topics import action_label
 from bot.i18n import _
+from bot.matching import Match
 
 
 def urgent_reply(turn: Turn, kind: str, alternatives: list[str], also: Sequence[str] = ()) -> Reply:
@@ -58,7 +59,11 @@ def alternative_rows(turn: Turn, topic_ids: list[str]) -> list[list[Option]]:
 
 def urgent_answer(turn: Turn, text: str) -> Reply | None:
     """The urgent steps if `text` discloses something urgent, else None."""
-    match = turn.matcher.match(text, turn.lang)
+    return urgent_for(turn, turn.matcher.match(text, turn.lang))
+
+
+def urgent_for(turn: Turn, match: Match) -> Reply | None:
+    """The urgent steps for a match already made, or None when it is not urgent."""
     if match.urgent_kind is None:
         return None
     alternatives = [t for t in [match.topic, *match.alternatives] if t]
