@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -19,14 +18,11 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
     Message,
-    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,19 +33,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_api import NO_PREVIEW, parse_command, relay_error
 from bot.channels.telegram_http import AiohttpRequest
-from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply, escape
-from bot.handlers.staff import (
-    StaffMessage,
-    close_conversation,
-    relay_from_staff,
-    send_topic,
-    set_signature,
-    staff_command,
-)
+from bot.channels.telegram_staff import StaffGroup
+from bot.conversation import Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
-from bot.i18n import N_, _, use_language
-from bot.relay import Media, Relay, RetryLater, Undeliverable
+from bot.i18n import _, use_language
+from bot.relay import Media, Relay, Undeliverable
 from bot.store import Keys
 from bot.store.tickets import Ticket
 
@@ -57,46 +47,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 KEYBOARD_CACHE_SIZE = 2048
-
-
-def relay_error(exc: TelegramError) -> RetryLater | Undeliverable:
-    """What the relay should do after a Telegram error: wait (flood control, 5xx, network)
-    or give the item up (a message or chat that no longer exists)."""
-    if isinstance(exc, RetryAfter):
-        wait = exc.retry_after
-        return RetryLater(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
-    if isinstance(exc, BadRequest):
-        return Undeliverable(type(exc).__name__)
-    if isinstance(exc, (TimedOut, NetworkError)):
-        return RetryLater(5)
-    return Undeliverable(type(exc).__name__)
-
-
-def staff_attachments(message: Message) -> tuple[Attachment, ...]:
-    """The files of a staff message, as references Telegram keeps (for people on Signal)."""
-    found: list[Attachment] = []
-    if message.photo:
-        found.append(Attachment("telegram", message.photo[-1].file_id, "image/jpeg", "photo.jpg"))
-    if message.voice:
-        mime = message.voice.mime_type or "audio/ogg"
-        found.append(Attachment("telegram", message.voice.file_id, mime, "voice.ogg"))
-    for item, fallback in (
-        (message.audio, "audio/mpeg"),
-        # An animation also comes as a document, for older clients: one copy is enough.
-        (message.document if message.animation is None else None, "application/octet-stream"),
-        (message.video, "video/mp4"),
-        (message.animation, "video/mp4"),
-    ):
-        if item is not None:
-            name = getattr(item, "file_name", None)
-            found.append(Attachment("telegram", item.file_id, item.mime_type or fallback, name))
-    if message.video_note:
-        found.append(Attachment("telegram", message.video_note.file_id, "video/mp4", "video.mp4"))
-    if message.sticker:
-        found.append(Attachment("telegram", message.sticker.file_id, "image/webp", "sticker.webp"))
-    return tuple(found)
 
 
 class ButtonCodec:
@@ -120,14 +71,6 @@ class ButtonCodec:
         return action
 
 
-def parse_command(text: str) -> tuple[str, str] | None:
-    """`/Language@ParapluieBot nl` -> ("language", "nl")."""
-    if not text.startswith("/") or len(text) < 2:
-        return None
-    head, _sep, args = text[1:].partition(" ")
-    return head.split("@", 1)[0].lower(), args.strip()
-
-
 class TelegramChannel:
     def __init__(
         self,
@@ -142,12 +85,10 @@ class TelegramChannel:
     ) -> None:
         self.conversation = conversation
         self.relay = relay
-        self._staff_is_forum = False
         self._polling: asyncio.Task[None] | None = None
         self._registering: asyncio.Task[None] | None = None
         self.buttons = ButtonCodec(keys)
         self.staff_chat_id = staff_chat_id
-        self._staff_thread: int | None = None
         self._keyboards: dict[tuple[tuple[Option, ...], ...], InlineKeyboardMarkup] = {}
         self.application = (
             Application.builder()
@@ -167,6 +108,12 @@ class TelegramChannel:
                 )
             )
             .build()
+        )
+        # The team's side of the same bot, when a staff group is configured.
+        self.staff = (
+            StaffGroup(conversation, self.application, staff_chat_id, relay)
+            if staff_chat_id is not None
+            else None
         )
         app = self.application
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -198,11 +145,8 @@ class TelegramChannel:
         )
         outbound = self.conversation.outbound
         outbound.register_person_channel("telegram", self._send_to_person)
-        if self.staff_chat_id is not None:
-            self._staff_thread = await self._bookings_thread()
-            outbound.register_staff(self._send_to_staff)
-            if self.relay is not None:
-                self.relay.deliver_to_staff_with(self._relay_to_staff)
+        if self.staff is not None:
+            await self.staff.start()
         if self.relay is not None:
             self.relay.deliver_to_people_with("telegram", self._relay_to_person)
             self.relay.fetch_media_with("telegram", self._fetch_media)
@@ -269,53 +213,6 @@ class TelegramChannel:
             await self.application.stop()
         await self.application.shutdown()
 
-    async def _bookings_thread(self) -> int | None:
-        """Booking notices go to their own topic when the staff group has topics."""
-        assert self.staff_chat_id is not None
-        bot = self.application.bot
-        try:
-            chat, member = await asyncio.gather(
-                bot.get_chat(self.staff_chat_id), bot.get_chat_member(self.staff_chat_id, bot.id)
-            )
-        except TelegramError as exc:
-            log.error(
-                "staff_chat_unreachable error=%s (add the bot to the staff group and check "
-                "TELEGRAM_STAFF_CHAT_ID)",
-                type(exc).__name__,
-            )
-            return None
-        self._staff_is_forum = bool(chat.is_forum)
-        if member.status not in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}:
-            log.warning(
-                "staff_chat_bot_not_admin (make the bot an admin of the staff group so it can "
-                "create and close topics)"
-            )
-        if not chat.is_forum:
-            log.warning(
-                "staff_chat_without_topics (conversations thread by reply; turn topics on in "
-                "the group settings for one topic per conversation)"
-            )
-            return None
-        store = self.conversation.store
-        known = await store.setting("telegram_bookings_thread")
-        if known is not None:
-            return int(known)
-        with use_language(self.conversation.catalogs, self.conversation.config.default_language):
-            name = _("Appointments")
-        topic = await self.application.bot.create_forum_topic(self.staff_chat_id, name)
-        await store.set_setting("telegram_bookings_thread", str(topic.message_thread_id))
-        return topic.message_thread_id
-
-    async def _send_to_staff(self, text: str) -> None:
-        assert self.staff_chat_id is not None
-        await self.application.bot.send_message(
-            self.staff_chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=self._staff_thread,
-            link_preview_options=NO_PREVIEW,
-        )
-
     async def _send_to_person(self, address: str, replies: list[Reply]) -> None:
         for reply in replies:
             await self.application.bot.send_message(
@@ -325,230 +222,6 @@ class TelegramChannel:
                 reply_markup=self._keyboard(reply.options),
                 link_preview_options=NO_PREVIEW,
             )
-
-    def _staff_key(self, message: Message) -> str:
-        user_id = message.from_user.id if message.from_user else 0
-        return self.conversation.keys.pseudonym("telegram-staff", str(user_id))
-
-    async def _ticket_of(self, message: Message) -> Ticket | None:
-        """The conversation a staff message belongs to: its topic, or the message it answers."""
-        store = self.conversation.store
-        if self._staff_is_forum and message.is_topic_message and message.message_thread_id:
-            found = await store.ticket_by_thread(message.message_thread_id)
-            if found is not None:
-                return found
-        replied = message.reply_to_message
-        if replied is not None and not replied.forum_topic_created:
-            return await store.ticket_by_staff_message(replied.message_id)
-        return None
-
-    async def _close_topic(self, ticket: Ticket) -> None:
-        if self._staff_is_forum and ticket.thread_id and self.staff_chat_id is not None:
-            with contextlib.suppress(TelegramError):
-                await self.application.bot.close_forum_topic(self.staff_chat_id, ticket.thread_id)
-
-    async def _ticket_thread(self, ticket: Ticket) -> int | None:
-        """One topic per conversation, named with pseudonym, language and subject."""
-        if not self._staff_is_forum:
-            return None
-        assert self.staff_chat_id is not None
-        bot, store = self.application.bot, self.conversation.store
-        if ticket.thread_id is not None:
-            return ticket.thread_id
-        subject = self._subject_title(ticket)
-        name = (
-            f"{ticket.pseudonym} · {ticket.language.upper()}"
-            + (f" · {subject}" if subject else "")
-            + await self._via(ticket)
-        )
-        topic = await bot.create_forum_topic(self.staff_chat_id, name[:128])
-        await store.set_thread(ticket.id, topic.message_thread_id)
-        summary = await bot.send_message(
-            self.staff_chat_id,
-            self._summary(ticket) + await self._via(ticket, "\n"),
-            parse_mode=ParseMode.HTML,
-            message_thread_id=topic.message_thread_id,
-        )
-        await store.remember_staff_message(summary.message_id, ticket.id)
-        return topic.message_thread_id
-
-    async def _via(self, ticket: Ticket, separator: str = " · ") -> str:
-        """Shown to the team for people who write from another platform: 'via Signal'."""
-        profile = await self.conversation.store.load_profile(ticket.user_key)
-        if profile is None or profile.channel == "telegram":
-            return ""
-        with use_language(self.conversation.catalogs, self.conversation.config.default_language):
-            return separator + escape(_("via {app}").format(app=profile.channel.capitalize()))
-
-    def _subject_title(self, ticket: Ticket) -> str | None:
-        if not ticket.subject:
-            return None
-        lang = self.conversation.config.default_language
-        text = self.conversation.content.topic(lang, ticket.subject)
-        return text.button if text else ticket.subject
-
-    def _summary(self, ticket: Ticket) -> str:
-        config = self.conversation.config
-        with use_language(self.conversation.catalogs, config.default_language):
-            subject = self._subject_title(ticket) or _("the menu")
-            lines = [
-                "💬 <b>"
-                + escape(_("New conversation with {pseudonym}").format(pseudonym=ticket.pseudonym))
-                + "</b>",
-                escape(_("Language: {name}.").format(name=ticket.language.upper())),
-                escape(_("Came from: {subject}").format(subject=subject)),
-                escape(_("Write here to answer: the person sees the bot, never you.")),
-                escape(_("/close to close the conversation.")),
-                escape(_("/send TOPIC sends a page in their language, for example /send pep.")),
-            ]
-        return "\n".join(lines)
-
-    async def _conversation_notice(
-        self, ticket: Ticket, thread: int | None, icon: str, message: str
-    ) -> None:
-        """A line for the team about a conversation, in the organisation's language."""
-        assert self.staff_chat_id is not None
-        config = self.conversation.config
-        with use_language(self.conversation.catalogs, config.default_language):
-            text = f"{icon} " + _(message).format(pseudonym=ticket.pseudonym)
-        sent = await self.application.bot.send_message(
-            self.staff_chat_id, escape(text), parse_mode=ParseMode.HTML, message_thread_id=thread
-        )
-        await self.conversation.store.remember_staff_message(sent.message_id, ticket.id)
-
-    async def _relay_to_staff(self, ticket: Ticket, payload: dict[str, Any]) -> None:
-        assert self.staff_chat_id is not None
-        bot, store, staff = self.application.bot, self.conversation.store, self.staff_chat_id
-        try:
-            thread = await self._ticket_thread(ticket)
-            kind = payload.get("kind")
-            if kind == "reopened":
-                if thread is not None:
-                    with contextlib.suppress(BadRequest):  # already open
-                        await bot.reopen_forum_topic(staff, thread)
-                await self._conversation_notice(
-                    ticket, thread, "↩", N_("{pseudonym} is writing again.")
-                )
-                return
-            if kind == "ended":
-                await self._conversation_notice(
-                    ticket, thread, "✖", N_("{pseudonym} ended the conversation.")
-                )
-                await self._close_topic(ticket)
-                return
-            header_id = None
-            if thread is None:
-                # A group without topics: each message comes after a line naming the
-                # pseudonym, and a staff reply to either reaches the person.
-                header = await bot.send_message(
-                    staff,
-                    f"💬 <b>{escape(ticket.pseudonym)}</b> · {ticket.language.upper()}"
-                    + await self._via(ticket),
-                    parse_mode=ParseMode.HTML,
-                )
-                header_id = header.message_id
-                await store.remember_staff_message(header_id, ticket.id)
-            if kind == "edit":
-                text = escape(str(payload.get("text", "")))
-                try:
-                    await bot.edit_message_text(
-                        text, staff, int(payload["staff_message_id"]), parse_mode=ParseMode.HTML
-                    )
-                except BadRequest:  # a photo or voice message: its caption changed
-                    await bot.edit_message_caption(
-                        staff,
-                        int(payload["staff_message_id"]),
-                        caption=text,
-                        parse_mode=ParseMode.HTML,
-                    )
-                return
-            if kind == "copy":
-                copied = await bot.copy_message(
-                    staff,
-                    from_chat_id=int(payload["chat"]),
-                    message_id=int(payload["message_id"]),
-                    message_thread_id=thread,
-                    reply_parameters=ReplyParameters(header_id) if header_id else None,
-                )
-                await store.remember_staff_message(copied.message_id, ticket.id)
-                if payload.get("source"):
-                    await store.remember_copy(str(payload["source"]), copied.message_id, ticket.id)
-            else:
-                reply_to = ReplyParameters(header_id) if header_id else None
-                sent_id = await self._post_to_staff(payload, thread, reply_to)
-                await store.remember_staff_message(sent_id, ticket.id)
-                if payload.get("source"):
-                    await store.remember_copy(str(payload["source"]), sent_id, ticket.id)
-        except Forbidden as exc:
-            raise RetryLater(60) from exc  # the bot was removed from the staff group
-        except BadRequest as exc:
-            if "TOPIC_CLOSED" in str(exc) and ticket.thread_id is not None:
-                # Someone closed the topic by hand while the conversation goes on.
-                with contextlib.suppress(TelegramError):
-                    await bot.reopen_forum_topic(staff, ticket.thread_id)
-                raise RetryLater(1) from exc
-            raise relay_error(exc) from exc
-        except TelegramError as exc:
-            raise relay_error(exc) from exc
-
-    async def _post_to_staff(
-        self, payload: dict[str, Any], thread: int | None, reply_to: ReplyParameters | None
-    ) -> int:
-        """A message from a platform the group cannot copy from: its text, then its files
-        (the first carries the text as caption). Returns the id an edit should change."""
-        bot, staff = self.application.bot, self.staff_chat_id
-        assert staff is not None
-        text = escape(str(payload.get("text", "")))
-        attachments = payload.get("attachments") or []
-        if not attachments:
-            sent = await bot.send_message(
-                staff, text or "…", message_thread_id=thread, parse_mode=ParseMode.HTML,
-                reply_parameters=reply_to,
-            )  # fmt: skip
-            return sent.message_id
-        if self.relay is None:
-            raise RetryLater(30)
-        # Everything downloaded before anything is posted: a failed download retries cleanly.
-        files = [await self.relay.media(attachment) for attachment in attachments]
-        first_id: int | None = None
-        for media in files:
-            caption = text if first_id is None and text else None
-            sent = await self._send_media(staff, media, caption, thread, reply_to)
-            if first_id is None:
-                first_id = sent.message_id
-        assert first_id is not None
-        return first_id
-
-    async def _send_media(
-        self,
-        chat_id: int,
-        media: Media,
-        caption: str | None,
-        thread: int | None,
-        reply_to: ReplyParameters | None = None,
-    ) -> Message:
-        """Photos as photos and voice messages as voice messages where Telegram takes them;
-        anything it refuses arrives as a file rather than not at all."""
-        bot = self.application.bot
-        common: dict[str, Any] = {
-            "caption": caption,
-            "parse_mode": ParseMode.HTML,
-            "message_thread_id": thread,
-            "reply_parameters": reply_to,
-        }
-        kind = media.content_type.split("/", 1)[0]
-        file = InputFile(media.data, filename=media.filename)
-        try:
-            if media.content_type in {"image/jpeg", "image/png"}:
-                return await bot.send_photo(chat_id, file, **common)
-            if kind == "audio":
-                return await bot.send_voice(chat_id, file, **common)
-            if kind == "video":
-                return await bot.send_video(chat_id, file, **common)
-        except BadRequest as exc:
-            log.info("media_sent_as_document reason=%s", type(exc).__name__)
-            file = InputFile(media.data, filename=media.filename)
-        return await bot.send_document(chat_id, file, **common)
 
     async def _fetch_media(self, attachment: dict[str, Any]) -> Media:
         """A staff member's file, downloaded for a person on another platform."""
@@ -692,48 +365,11 @@ class TelegramChannel:
         chat, message = update.effective_chat, update.effective_message
         if chat is None:
             return
-        if chat.id != self.staff_chat_id:
+        if self.staff is None or chat.id != self.staff.chat_id:
             await self._leave(chat.id)
             return
-        if message is None:
-            return
-        command = parse_command(message.text or "")
-        ticket = await self._ticket_of(message)
-        answer: str | None = None
-        if command is not None and command[0] in {"close", "send"}:
-            if ticket is None:
-                with use_language(
-                    self.conversation.catalogs, self.conversation.config.default_language
-                ):
-                    answer = _(
-                        "Use this in a conversation's topic, or as a reply to one of its messages."
-                    )
-            elif command[0] == "close":
-                answer = await close_conversation(self.conversation, ticket)
-                await self._close_topic(ticket)
-            else:
-                answer = await send_topic(self.conversation, ticket, command[1].strip().lower())
-        elif command is not None and command[0] == "signature" and message.from_user is not None:
-            answer = await set_signature(self.conversation, self._staff_key(message), command[1])
-        elif command is not None:
-            answer = await staff_command(self.conversation, command[0], command[1])
-        elif ticket is not None:
-            # Staff simply write in the topic (or reply): the person gets a copy from the bot.
-            await relay_from_staff(
-                self.conversation,
-                ticket,
-                StaffMessage(
-                    "telegram",
-                    message.message_id,
-                    self._staff_key(message),
-                    message.text or message.caption,
-                    staff_attachments(message),
-                ),
-            )
-        if answer is not None:
-            await message.reply_text(
-                answer, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-            )
+        if message is not None:
+            await self.staff.on_message(message)
 
     async def _leave(self, chat_id: int) -> None:
         # A group would expose people's questions to its members: the bot only works one to one.
