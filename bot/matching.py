@@ -6,7 +6,8 @@ words and phrases in that language; for triage, the signals of suicidal thoughts
 violence, a recent exposure, violence and exploitation, and the words for time.
 
 How a question is read:
-1. Normalised: transliterated to ASCII (accents dropped, Cyrillic to Latin, so "aseară",
+1. Capped (`bot.keywords.capped`: a long message is read by its beginning and its end) and
+   normalised: transliterated to ASCII (accents dropped, Cyrillic to Latin, so "aseară",
    "aseara" and a Bulgarian typed in Latin letters all meet their keywords), lower case, split
    into words.
 2. A keyword word matches a question word when they are equal, when the keyword (4 letters or
@@ -20,14 +21,16 @@ How a question is read:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from bot.keywords import Keywords, normalise
+from bot.keywords import Keywords, normalise, typed_words
 
 if TYPE_CHECKING:
     from bot.smalltalk import SmallTalk
@@ -168,6 +171,7 @@ class Matcher:
         for word in sorted(self._vocabulary):
             if len(word) >= 5:
                 self._by_initial[word[0]].append(word)
+        self._longest = max(map(len, self._vocabulary), default=0)
         self._word_cache: dict[str, tuple[frozenset[str], ...]] = {}
 
     def _add(self, texts: list[str], label: str, lang: str) -> None:
@@ -194,12 +198,20 @@ class Matcher:
         if cached is not None:
             return cached
         exact = {word} if word in self._vocabulary else set()
-        prefixes = {word[:n] for n in range(4, len(word)) if word[:n] in self._vocabulary}
+        # Up to the longest keyword word only: a 1,500-letter "aaaa…" is not 1,500 prefixes.
+        longest = min(len(word), self._longest + 1)
+        prefixes = {word[:n] for n in range(4, longest) if word[:n] in self._vocabulary}
         near = self._by_initial.get(word[0], []) if word else []
-        # A word cut short ("brok" for "broke"): at most two letters missing.
-        cut_short = {
-            c for c in near if len(word) >= 4 and c.startswith(word) and len(c) - len(word) <= 2
-        }
+        # A word cut short ("brok" for "broke"): at most two letters missing. `near` is sorted,
+        # so the words starting with this one are together, found by bisection rather than by
+        # reading the few hundred words of its initial (a third of a cold question's time).
+        cut_short: set[str] = set()
+        if len(word) >= 4:
+            for candidate in itertools.islice(near, bisect.bisect_left(near, word), None):
+                if not candidate.startswith(word):
+                    break
+                if len(candidate) - len(word) <= 2:
+                    cut_short.add(candidate)
         typos = (
             {
                 candidate: score
@@ -227,13 +239,17 @@ class Matcher:
             whole | {c for c in cut_short if len(word) >= STRICT_MIN_LETTERS - 1} | strict_typos
         )
         result = (loose, strict, whole, strict_typos)
-        if len(self._word_cache) < 50_000:  # bounded: people can type anything
+        # Bounded, and without words longer than any keyword's: people can type anything.
+        if len(self._word_cache) < 50_000 and len(word) <= self._longest:
             self._word_cache[word] = result
         return result
 
     # --- phrase level --------------------------------------------------------------------------
-    def _phrases_found(self, words: list[str], lang: str) -> list[tuple[Phrase, int]]:
-        """Phrases present in the question, each with the position where it ends."""
+    def _phrases_found(
+        self, words: list[str], lang: str, labels: Collection[str] | None = None
+    ) -> list[tuple[Phrase, int]]:
+        """Phrases present in the question (of these `labels` only, when given), each with
+        the position where it ends."""
         levels = [self._keyword_words_for(w) for w in words]
         loose = [level[0] for level in levels]
         # A word of the person's own keywords, spelled right, is not a typo of another one:
@@ -245,6 +261,13 @@ class Matcher:
             for word, level in zip(words, levels, strict=True)
         ]
         whole = [level[2] for level in levels]
+        # Where each keyword word stands in the question, at each level: a phrase is then
+        # looked for only where its words are, not at every word of a long message.
+        where = {
+            "loose": _positions(loose),
+            "strict": _positions(strict),
+            "whole": _positions(whole),
+        }
         candidates = {p for options in loose for k in options for p in self._by_word.get(k, [])}
         # Most candidates start with a common word ("me", "je", "i") and miss another one: a
         # set test drops them before the ordered search (a third of the time per question).
@@ -253,18 +276,20 @@ class Matcher:
         for phrase in candidates:
             if not phrase.word_set <= present:
                 continue
+            if labels is not None and phrase.label not in labels:
+                continue
             # Pair words (a condom word, a failure word) only count next to each other, so
             # they can match as loosely as topic words.
             careful = phrase.label.startswith("triage:") and phrase.label not in PAIR_SIGNALS
-            expanded = (strict if phrase.lang == lang else whole) if careful else loose
-            end = _end_in_order(phrase.words, expanded)
+            level = ("strict" if phrase.lang == lang else "whole") if careful else "loose"
+            end = _end_in_order(phrase.words, where[level])
             if end is not None:
                 found.append((phrase, end))
         return found
 
     # --- decision ------------------------------------------------------------------------------
     def match(self, text: str, lang: str) -> Match:
-        words = normalise(text)
+        words = typed_words(text)
         found = self._phrases_found(words, lang)
         # The same words of the question may meet a keyword in several languages ("test":
         # "testen", "tester", "testul"): count them once per topic, at the weight of the
@@ -363,10 +388,10 @@ class Matcher:
     def age_in_hours(self, text: str, lang: str) -> float | None:
         """How long ago `text` places an event ("hier", "2 weeks ago"), or None when it says
         no time: the booking's "when was your last risk?" understands a typed answer."""
-        words = normalise(text)
+        words = typed_words(text)
         signals: dict[str, float] = defaultdict(float)
         positions: dict[str, list[int]] = defaultdict(list)
-        for phrase, end in self._phrases_found(words, lang):
+        for phrase, end in self._phrases_found(words, lang, PAIR_SIGNALS | TIME_SIGNALS):
             if phrase.lang != lang and len(phrase.words) == 1:
                 continue
             if phrase.label in PAIR_SIGNALS:
@@ -440,7 +465,9 @@ class Matcher:
                     continue
                 if name == "year" and not any(-3 <= p - index <= 2 for p in ago):
                     break  # "22 anos", "j'ai 30 ans": an age, not when it happened
-                return int(number) * hours
+                # A number longer than any age is a very long time (and int() refuses
+                # numbers of more than 4,300 digits).
+                return (int(number) if len(number) <= 9 else 10**9) * hours
         if signals.get("long_ago"):
             return URGENT_HOURS + 1
         return 0.0
@@ -472,18 +499,26 @@ def _near(first: list[int], second: list[int], window: int) -> bool:
     return any(abs(a - b) <= window for a in first for b in second)
 
 
-def _end_in_order(phrase: tuple[str, ...], expanded: list[frozenset[str]]) -> int | None:
-    """Where the phrase's last word is, if its words appear in order with small gaps."""
-    for start in range(len(expanded)):
-        if phrase[0] not in expanded[start]:
-            continue
+def _positions(levels: list[frozenset[str]]) -> dict[str, list[int]]:
+    """Keyword word -> the positions (in order) of the question words that count as it."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for position, options in enumerate(levels):
+        for word in options:
+            where[word].append(position)
+    return where
+
+
+def _end_in_order(phrase: tuple[str, ...], where: dict[str, list[int]]) -> int | None:
+    """Where the phrase's last word is, if its words appear in order with small gaps: from
+    the first place its first word is, each next word at most MAX_GAP words further."""
+    for start in where.get(phrase[0], ()):
         position = start
         for word in phrase[1:]:
-            limit = min(len(expanded), position + 2 + MAX_GAP)
-            following = (c for c in range(position + 1, limit) if word in expanded[c])
-            position = next(following, -1)
-            if position < 0:
+            places = where.get(word, ())
+            index = bisect.bisect_right(places, position)
+            if index == len(places) or places[index] > position + 1 + MAX_GAP:
                 break
+            position = places[index]
         else:
             return position
     return None

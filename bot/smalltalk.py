@@ -3,7 +3,7 @@
 These are not questions, so they must never land on a health page ("merci" is not PrEP) nor on
 "I did not understand". Each language's `content/<lang>/smalltalk.yaml` lists, per class, the
 phrases that recognise it and the short answer the bot gives before the menu; staff may edit
-both. Phrases are read like keywords (`bot.matching.normalise`: accents, case and Cyrillic do
+both. Phrases are read like keywords (`bot.keywords.normalise`: accents, case and Cyrillic do
 not matter) but must match whole words, because small-talk words are short ("ok", "hi").
 
 A message is small talk when one of its phrases is found and the matcher found no topic, or when
@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import load_per_language
-from bot.keywords import normalise
+from bot.keywords import normalise, typed_words
 
 SMALL_TALK_FILE = "smalltalk.yaml"
 # Share of a message's words that small-talk phrases must cover when a topic was also found.
@@ -63,27 +63,39 @@ class SmallTalk:
             for text in getattr(entries, kind).phrases
         ]
         self._phrases = sorted((p for p in phrases if p[1]), key=lambda p: -len(p[1]))
+        # Each phrase's place in that order, by its first word: a message is compared only with
+        # the phrases that start with one of its words, not with all of them at every word
+        # (0.65 s for a 40,000-character message when it was).
+        self._by_first_word: dict[str, list[int]] = {}
+        for rank, (_kind, phrase, _lang) in enumerate(self._phrases):
+            self._by_first_word.setdefault(phrase[0], []).append(rank)
 
     def recognise(self, text: str, lang: str) -> Recognised | None:
-        words = normalise(text)
+        words = typed_words(text)
         if not words:
             return None
+        # (phrase rank, start): in the order of the phrases, then of the message, as if every
+        # phrase had been looked for everywhere.
+        found = sorted(
+            (rank, start)
+            for start, word in enumerate(words)
+            for rank in self._by_first_word.get(word, ())
+            if tuple(words[start : start + len(self._phrases[rank][1])]) == self._phrases[rank][1]
+        )
         covered: set[int] = set()
         weight: dict[str, float] = {}
-        for kind, phrase, phrase_lang in self._phrases:
+        for rank, start in found:
+            kind, phrase, phrase_lang = self._phrases[rank]
             size = len(phrase)
             if phrase_lang != lang and size == 1 and len(phrase[0]) < 4:
                 continue  # short words collide across languages (Spanish "con" is "with")
-            for start in range(len(words) - size + 1):
-                if tuple(words[start : start + size]) != phrase:
-                    continue
-                span = set(range(start, start + size))
-                if span & covered:
-                    continue
-                covered |= span
-                # The person's own language first: "ok" is small talk everywhere, but a word
-                # that is a greeting in one language may be something else in another.
-                weight[kind] = weight.get(kind, 0.0) + size * (1.0 if phrase_lang == lang else 0.8)
+            span = set(range(start, start + size))
+            if span & covered:
+                continue
+            covered |= span
+            # The person's own language first: "ok" is small talk everywhere, but a word that
+            # is a greeting in one language may be something else in another.
+            weight[kind] = weight.get(kind, 0.0) + size * (1.0 if phrase_lang == lang else 0.8)
         if not weight:
             return None
         kind = max(weight, key=lambda k: (weight[k], -_PRIORITY.index(k)))

@@ -18,12 +18,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from babel import Locale
 from rapidfuzz import fuzz, process
 
-from bot.keywords import normalise
+from bot.keywords import capped, normalise
 
 # Typos in long day names ("thrusday", "chetvurtak") are tolerated from this similarity.
 FUZZY_DAY_NAME = 85
@@ -63,6 +63,15 @@ class DayWords:
     months: tuple[tuple[str, int], ...]
     relative: tuple[tuple[tuple[str, ...], int], ...]
 
+    @cached_property
+    def single_names(self) -> dict[str, int]:
+        """One-word weekday names, for typos ("thrusday")."""
+        return {phrase[0]: index for phrase, index in self.weekdays if len(phrase) == 1}
+
+    @cached_property
+    def weekday_words(self) -> frozenset[str]:
+        return frozenset(word for phrase, _index in self.weekdays for word in phrase)
+
 
 @lru_cache(maxsize=8)
 def day_words(languages: tuple[str, ...], relative: tuple[tuple[str, int], ...]) -> DayWords:
@@ -95,7 +104,7 @@ def day_words(languages: tuple[str, ...], relative: tuple[tuple[str, int], ...])
 def understand(text: str, today: date, offered: Sequence[date], words: DayWords) -> Typed:
     """The day and the time in `text`. A weekday means the first offered day that is one (or
     the next such day when none is offered, so the answer can say it is full)."""
-    rest = text.casefold()
+    rest = capped(text).casefold()
     moment, rest = _find_time(rest)
     day, rest = _find_numeric_date(rest, today)
     tokens = normalise(rest)
@@ -173,15 +182,22 @@ def _named_date(tokens: list[str], today: date, words: DayWords) -> date | None:
     """ "26 novembre", "26th of November", "on the 26th", "jeudi 26"."""
     months = dict(words.months)
     for index, token in enumerate(tokens):
-        if not token.isdigit() or not 1 <= int(token) <= 31:
+        if len(token) > 2 or not token.isdigit() or not 1 <= int(token) <= 31:
             continue
         following = tokens[index + 1 : index + 4]
         while following and following[0] in _BETWEEN_DAY_AND_MONTH:
             following = following[1:]
         month = months.get(following[0]) if following else None
-        named_day = _weekday_index(tokens[max(index - 2, 0) : index], words) is not None
         before = tokens[index - 1] if index else ""
-        if month is not None or named_day or before in _BEFORE_DAY_NUMBER:
+        window = tokens[max(index - 2, 0) : index]
+        # A weekday name (or a typo of one, 6 letters or more) can only be among the words
+        # before if one of them is one: "12 12 12 …" costs a set test per number.
+        maybe_day = any(t in words.weekday_words or len(t) >= 6 for t in window)
+        if (
+            month is not None
+            or before in _BEFORE_DAY_NUMBER
+            or (maybe_day and _weekday_index(window, words) is not None)
+        ):
             return _next_date(today, int(token), month)
     return None
 
@@ -202,16 +218,21 @@ def _weekday_index(tokens: list[str], words: DayWords) -> int | None:
     for phrase, index in words.weekdays:
         if _contains(tokens, phrase):
             return index
-    names = {phrase[0]: index for phrase, index in words.weekdays if len(phrase) == 1}
-    for token in tokens:
+    names = words.single_names
+    # Each word once: "thrusday thrusday…" is one comparison with the names, not thousands.
+    for token in dict.fromkeys(tokens):
         if len(token) < 6:
             continue
-        best = process.extractOne(token, list(names), scorer=fuzz.ratio)
-        if best is not None and best[1] >= FUZZY_DAY_NAME:
+        best = process.extractOne(
+            token, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_DAY_NAME
+        )
+        if best is not None:
             return names[best[0]]
     return None
 
 
 def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    if phrase[0] not in tokens:  # most phrases: one pass in C, not a slice per word
+        return False
     size = len(phrase)
     return any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1))
