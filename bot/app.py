@@ -27,6 +27,12 @@ def build_conversation(
     clock: Clock = utc_now,
 ) -> Conversation:
     conversation = Conversation(store, keys, config, content, catalogs, matcher, clock)
+
+    def discreet(plain: str, neutral: str) -> str:
+        """The app shows the command list to whoever holds the phone, and /help repeats it:
+        in discreet mode it reads like any app's settings (SECURITY.md, "Discreet mode")."""
+        return neutral if config.discreet else plain
+
     # Commands, in the order shown to people in their app's command list.
     conversation.command("start", menu.start, N_("start again"))
     conversation.command("menu", menu.show_menu, N_("the list of topics"))
@@ -34,8 +40,16 @@ def build_conversation(
     conversation.command("appointments", booking.my_appointments, N_("my appointments"))
     conversation.command("talk", talk.offer_talk, N_("talk to a person"))
     conversation.command("privacy", privacy.explain, N_("what is kept about you"))
-    conversation.command("forget", privacy.ask_forget, N_("delete everything about you"))
-    conversation.command("clear", privacy.quick_exit, N_("quick exit: clear this chat"))
+    conversation.command(
+        "forget",
+        privacy.ask_forget,
+        discreet(N_("delete everything about you"), N_("delete my data")),
+    )
+    conversation.command(
+        "clear",
+        privacy.quick_exit,
+        discreet(N_("quick exit: clear this chat"), N_("clear this chat")),
+    )
     conversation.command("help", menu.show_help, N_("how to use this bot"))
     # Buttons and numbered choices.
     conversation.action("menu", menu.show_menu)

@@ -304,6 +304,9 @@ class Staff(Strict):
 
 class Config(Strict):
     example_data: bool = False
+    # Neutral wording where someone holding the phone may look: the welcome, the app's command
+    # list, reminders without an address (SECURITY.md, "Discreet mode").
+    discreet: bool = False
     organisation: Organisation
     timezone: str = "Europe/Brussels"
     languages: list[Language] = Field(min_length=1)

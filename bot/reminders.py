@@ -4,7 +4,7 @@ Each round looks for due reminders of appointments still booked. A reminder is m
 before it goes out, so a restart can never send it twice; if sending fails it is released for
 the next round. A cancelled or moved appointment is no longer 'booked', so its reminders are
 never due. The wording is discreet unless the person chose otherwise: a notification preview
-shows no medical word.
+shows no medical word; in discreet mode (config `discreet`) it shows no place either.
 """
 
 from __future__ import annotations
@@ -37,13 +37,16 @@ def reminder_text(conversation: Conversation, appointment: Appointment) -> Reply
     else:
         first = _("Reminder: you have an appointment {when}.").format(when=when)
         where = address
-    lines = [
-        "🔔 " + escape(first),
-        "📍 " + escape(where),
-        escape(_("Your code:")) + f" <b>{escape(appointment.code)}</b>",
-    ]
-    options = [[Option("🗓 " + _("My appointments"), "ba")]]
-    return Reply("\n".join(lines), options)
+    code_line = escape(_("Your code:")) + f" <b>{escape(appointment.code)}</b>"
+    my_appointments = Option("🗓 " + _("My appointments"), "ba")
+    if config.discreet:
+        # A reminder arrives unasked, with a preview on the lock screen: a place's name can be
+        # the organisation's and its street is the office, so both stay one tap away, inside
+        # the chat. The type is said only if the person chose it (their choice, not the place).
+        details = Option("📍 " + _("Where is it?"), f"am:{appointment.code}")
+        return Reply("\n".join(["🔔 " + escape(first), code_line]), [[details, my_appointments]])
+    lines = ["🔔 " + escape(first), "📍 " + escape(where), code_line]
+    return Reply("\n".join(lines), [[my_appointments]])
 
 
 async def send_due_reminders(conversation: Conversation) -> int:

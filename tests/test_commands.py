@@ -59,7 +59,7 @@ async def test_english_help_and_the_singular_appointment(
     async with running_bot():
         help_text = (await sam.send("/help")).text
         assert "/appointments or /appointment – my appointments" in help_text
-        assert "/clear or /exit – quick exit: clear this chat" in help_text
+        assert "/clear or /exit – clear this chat" in help_text  # discreet wording
         assert "You have no appointment coming up." in (await sam.send("/appointment")).text
 
 

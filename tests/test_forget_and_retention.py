@@ -91,7 +91,7 @@ async def test_quick_exit_deletes_the_chat_and_leaves_one_neutral_line(
         assert len(bot_api.messages[maria.user.id]) >= 6
         exit_screen = await maria.send("/menu")
         # The chat shrinks, so wait for what the person sees rather than for new activity.
-        bot_api.user_taps(maria.user, exit_screen, "Sortie rapide")
+        bot_api.user_taps(maria.user, exit_screen, "🚪")
         await bot_api.wait_for(
             lambda: [m.text for m in bot_api.messages[maria.user.id].values()] == ["👋"]
         )

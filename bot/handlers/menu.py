@@ -43,9 +43,15 @@ def main_menu(
     options.append(
         [Option("🆘 " + _("Emergency"), "emergency"), Option("🌐 " + _("Language"), "lang")]
     )
-    options.append([Option("🚪 " + _("Quick exit"), "clear")])
+    options.append([Option("🚪 " + quick_exit_label(turn), "clear")])
     options += _new_rows(options, extra_rows or [])
     return Reply("\n\n".join(lines), options, replace=replace)
+
+
+def quick_exit_label(turn: Turn) -> str:
+    """In discreet mode the way out reads like any app's housekeeping: "quick exit" tells
+    whoever holds the phone that this chat is something to hide (SECURITY.md)."""
+    return _("Clear this chat") if turn.config.discreet else _("Quick exit")
 
 
 def _new_rows(shown: list[list[Option]], extra: list[list[Option]]) -> list[list[Option]]:
@@ -68,10 +74,17 @@ def _new_rows(shown: list[list[Option]], extra: list[list[Option]]) -> list[list
 
 
 async def start(turn: Turn, args: list[str]) -> list[Reply]:
-    welcome = _(
-        "Hello. I answer questions about health, rights and support for sex workers. "
-        "It is confidential: you do not need to give your name."
-    )
+    if turn.config.discreet:
+        # Read over a shoulder, this must not say who the bot is for (SECURITY.md).
+        welcome = _(
+            "Hello. I answer questions about health and rights, at any hour. "
+            "It is confidential: you do not need to give your name."
+        )
+    else:
+        welcome = _(
+            "Hello. I answer questions about health, rights and support for sex workers. "
+            "It is confidential: you do not need to give your name."
+        )
     parts = [welcome]
     if note := translation_note(turn):
         parts.append(note)
