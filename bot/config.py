@@ -300,6 +300,11 @@ class Staff(Strict):
     hours: Hours = Field(default_factory=Hours)
     # A person who talks again within this time finds the same conversation (and topic).
     reopen_hours: Annotated[int, Field(ge=0, le=24 * 30)] = 72
+    # When a person is forgotten (/forget, or the retention purge), their conversation's topic
+    # is closed with a notice; true deletes it instead, with everything staff wrote there.
+    delete_forgotten_topics: bool = False
+    # How long `/block` (without a number of days) keeps a person's messages from the team.
+    block_days: Annotated[int, Field(ge=1, le=365)] = 7
 
 
 class Config(Strict):

@@ -77,7 +77,8 @@ def running_bot(env: dict[str, str], clock: FakeClock, channels: dict[str, Any])
         async with open_runtime(settings, clock) as runtime:
             # Scripted people tap faster than anyone; the flood guard has its own test.
             runtime.conversation.flood = FloodGuard(events=10_000)
-            relay = Relay(runtime.conversation)
+            # Unpaced like the group limit below; the pace has its own test.
+            relay = Relay(runtime.conversation, paced=False)
             channel = TelegramChannel(
                 runtime.conversation,
                 runtime.keys,

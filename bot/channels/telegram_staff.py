@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from typing import Any
 
@@ -19,7 +20,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram_api import NO_PREVIEW, parse_command, relay_error
+from bot.channels.text import split_text
 from bot.conversation import Attachment, Conversation, escape
+from bot.handlers.blocking import block_person, unblock_person
 from bot.handlers.staff import (
     StaffMessage,
     close_conversation,
@@ -27,12 +30,23 @@ from bot.handlers.staff import (
     send_topic,
     set_signature,
     staff_command,
+    unreachable_text,
 )
 from bot.i18n import N_, _, use_language
 from bot.relay import Media, Relay, RetryLater
-from bot.store.tickets import Ticket
+from bot.store.tickets import StaffNotice, Ticket
 
 log = logging.getLogger(__name__)
+
+# What Telegram takes from a bot, counted after entity parsing (TDLib MessageContent.cpp:
+# message_text_length_max, message_caption_length_max).
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def topic_gone(exc: BadRequest) -> bool:
+    """A topic deleted by hand: telegram-bot-api answers every send into it this way."""
+    return "message thread not found" in str(exc).lower()
 
 
 def staff_attachments(message: Message) -> tuple[Attachment, ...]:
@@ -74,6 +88,10 @@ class StaffGroup:
         self.relay = relay
         self.is_forum = False
         self.bookings_thread: int | None = None
+        # Topics known to be closed (by the bot, or by staff: Telegram posts a service
+        # message the bot sees as an administrator). Kept in memory: after a restart a closed
+        # topic still takes the bot's messages, it is only not reopened for staff.
+        self.closed_threads: set[int] = set()
 
     @property
     def bot(self) -> Bot:
@@ -112,25 +130,82 @@ class StaffGroup:
                 "the group settings for one topic per conversation)"
             )
             return None
-        store = self.conversation.store
-        known = await store.setting("telegram_bookings_thread")
+        known = await self.conversation.store.setting("telegram_bookings_thread")
         if known is not None:
             return int(known)
+        return await self._create_bookings_topic()
+
+    async def _create_bookings_topic(self) -> int:
         with use_language(self.conversation.catalogs, self.conversation.config.default_language):
             name = _("Appointments")
         topic = await self.bot.create_forum_topic(self.chat_id, name)
-        await store.set_setting("telegram_bookings_thread", str(topic.message_thread_id))
+        await self.conversation.store.set_setting(
+            "telegram_bookings_thread", str(topic.message_thread_id)
+        )
         return topic.message_thread_id
 
-    async def post_notice(self, text: str) -> None:
-        assert self.chat_id is not None
-        await self.bot.send_message(
-            self.chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=self.bookings_thread,
-            link_preview_options=NO_PREVIEW,
-        )
+    async def _reopen(self, thread: int) -> None:
+        """So staff can write in it again (the bot itself may post in a closed topic)."""
+        self.closed_threads.discard(thread)
+        with contextlib.suppress(BadRequest):  # open already, or gone
+            await self.bot.reopen_forum_topic(self.chat_id, thread)
+
+    async def _post_booking_notice(self, text: str) -> None:
+        """In the appointments topic: reopened if staff closed it, made again if they deleted
+        it, so no booking notice is lost (other relay bots lose them there)."""
+        thread = self.bookings_thread if self.is_forum else None
+        if thread is not None and thread in self.closed_threads:
+            await self._reopen(thread)
+        try:
+            await self.bot.send_message(
+                self.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            if thread is None or not topic_gone(exc):
+                raise
+            log.warning("staff_bookings_topic_recreated")
+            self.bookings_thread = await self._create_bookings_topic()
+            await self.bot.send_message(
+                self.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=self.bookings_thread,
+                link_preview_options=NO_PREVIEW,
+            )
+
+    async def post_notice(self, notice: StaffNotice) -> None:
+        """Booking notices in the appointments topic; a notice about one conversation in its
+        topic, which it may close (or delete, where the organisation chose so)."""
+        if notice.thread_id is None or not self.is_forum:
+            await self._post_booking_notice(notice.text)
+            return
+        if notice.closing and self.conversation.config.staff.delete_forgotten_topics:
+            with contextlib.suppress(BadRequest):  # deleted by hand already
+                await self.bot.delete_forum_topic(self.chat_id, notice.thread_id)
+            return
+        try:
+            await self.bot.send_message(
+                self.chat_id,
+                notice.text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=notice.thread_id,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest:  # the topic was deleted by hand: the team still hears of it
+            await self.bot.send_message(
+                self.chat_id,
+                notice.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            )
+            return
+        if notice.closing:
+            with contextlib.suppress(BadRequest):  # closed already
+                await self.bot.close_forum_topic(self.chat_id, notice.thread_id)
 
     def _staff_key(self, message: Message) -> str:
         user_id = message.from_user.id if message.from_user else 0
@@ -150,6 +225,7 @@ class StaffGroup:
 
     async def close_topic(self, ticket: Ticket) -> None:
         if self.is_forum and ticket.thread_id and self.chat_id is not None:
+            self.closed_threads.add(ticket.thread_id)
             with contextlib.suppress(TelegramError):
                 await self.bot.close_forum_topic(self.chat_id, ticket.thread_id)
 
@@ -228,6 +304,12 @@ class StaffGroup:
         try:
             thread = await self._ticket_thread(ticket)
             kind = payload.get("kind")
+            if kind == "undelivered":
+                await self._undelivered_notice(ticket, thread, payload)
+                return
+            if thread in self.closed_threads and kind in {"copy", "text"}:
+                # Closed by hand while the person still writes: open again so staff can answer.
+                await self._reopen(thread)
             if kind == "reopened":
                 if thread is not None:
                     with contextlib.suppress(BadRequest):  # already open
@@ -236,9 +318,17 @@ class StaffGroup:
                     ticket, thread, "↩", N_("{pseudonym} is writing again.")
                 )
                 return
-            if kind == "ended":
+            if kind in {"ended", "exited"}:
+                text = (
+                    N_("{pseudonym} ended the conversation.")
+                    if kind == "ended"
+                    else N_(
+                        "{pseudonym} used the quick exit: do not write unless they write first. "
+                        "Anything written here waits until they do."
+                    )
+                )
                 await self._conversation_notice(
-                    ticket, thread, "✖", N_("{pseudonym} ended the conversation.")
+                    ticket, thread, "✖" if kind == "ended" else "🚪", text
                 )
                 await self.close_topic(ticket)
                 return
@@ -254,40 +344,32 @@ class StaffGroup:
                 )
                 header_id = header.message_id
                 await store.remember_staff_message(header_id, ticket.id)
+            reply_to = ReplyParameters(header_id) if header_id else None
             if kind == "edit":
-                text = escape(str(payload.get("text", "")))
-                try:
-                    await bot.edit_message_text(
-                        text, staff, int(payload["staff_message_id"]), parse_mode=ParseMode.HTML
-                    )
-                except BadRequest:  # a photo or voice message: its caption changed
-                    await bot.edit_message_caption(
-                        staff,
-                        int(payload["staff_message_id"]),
-                        caption=text,
-                        parse_mode=ParseMode.HTML,
-                    )
-                return
-            if kind == "copy":
-                copied = await bot.copy_message(
-                    staff,
-                    from_chat_id=int(payload["chat"]),
-                    message_id=int(payload["message_id"]),
-                    message_thread_id=thread,
-                    reply_parameters=ReplyParameters(header_id) if header_id else None,
-                )
-                await store.remember_staff_message(copied.message_id, ticket.id)
-                if payload.get("source"):
-                    await store.remember_copy(str(payload["source"]), copied.message_id, ticket.id)
+                if await self._edit(payload):
+                    return
+                # Deleted by staff, or longer than the message can hold now: the new version
+                # comes as a new message rather than not at all.
+                sent_ids = await self._post_text("✏️ " + str(payload.get("text", "")), thread)
+            elif kind == "copy":
+                sent_ids = [await self._copy(payload, thread, reply_to)]
             else:
-                reply_to = ReplyParameters(header_id) if header_id else None
-                sent_id = await self._post_to_staff(payload, thread, reply_to)
+                sent_ids = await self._post_to_staff(payload, thread, reply_to)
+            for sent_id in sent_ids:
                 await store.remember_staff_message(sent_id, ticket.id)
-                if payload.get("source"):
-                    await store.remember_copy(str(payload["source"]), sent_id, ticket.id)
+            if payload.get("source"):
+                await store.remember_copy(str(payload["source"]), sent_ids[0], ticket.id)
         except Forbidden as exc:
             raise RetryLater(60) from exc  # the bot was removed from the staff group
         except BadRequest as exc:
+            if topic_gone(exc) and ticket.thread_id is not None:
+                # Staff deleted the topic: the conversation goes on in a new one, which opens
+                # with the summary again (what the team lost), and this message goes there.
+                log.warning("staff_topic_recreated")
+                await store.set_thread(ticket.id, None)
+                self.closed_threads.discard(ticket.thread_id)
+                await self.relay_to_staff(dataclasses.replace(ticket, thread_id=None), payload)
+                return
             if "TOPIC_CLOSED" in str(exc) and ticket.thread_id is not None:
                 # Someone closed the topic by hand while the conversation goes on.
                 with contextlib.suppress(TelegramError):
@@ -297,33 +379,102 @@ class StaffGroup:
         except TelegramError as exc:
             raise relay_error(exc) from exc
 
-    async def _post_to_staff(
+    async def _undelivered_notice(
+        self, ticket: Ticket, thread: int | None, payload: dict[str, Any]
+    ) -> None:
+        """The relay gave something up (bot/relay.py): the team sees what is missing."""
+        if payload.get("from") == "team":
+            message = N_(
+                "A reply could not be delivered to {pseudonym} (they may have blocked the bot)."
+            )
+        elif payload.get("told"):
+            message = N_(
+                "A message from {pseudonym} could not be posted here. "
+                "They were asked to send it again."
+            )
+        else:
+            message = N_("A message from {pseudonym} could not be posted here.")
+        await self._conversation_notice(ticket, thread, "⚠️", message)
+
+    async def _edit(self, payload: dict[str, Any]) -> bool:
+        """The person corrected a relayed message: its copy in the group follows. False when
+        the copy cannot take the new version."""
+        bot, staff = self.bot, self.chat_id
+        text = escape(str(payload.get("text", "")))
+        message_id = int(payload["staff_message_id"])
+        try:
+            await bot.edit_message_text(text, staff, message_id, parse_mode=ParseMode.HTML)
+            return True
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+        try:  # a photo or voice message: its caption changed
+            await bot.edit_message_caption(
+                staff, message_id, caption=text, parse_mode=ParseMode.HTML
+            )
+            return True
+        except BadRequest as exc:
+            return "not modified" in str(exc).lower()
+
+    async def _copy(
         self, payload: dict[str, Any], thread: int | None, reply_to: ReplyParameters | None
     ) -> int:
+        """A copy, never a forward. A premium user's caption may be longer than a bot may
+        send: Telegram copies it as is only when the copy changes nothing (no reply to the
+        header line), so in a group without topics it then comes right after the header."""
+        kwargs: dict[str, Any] = {
+            "from_chat_id": int(payload["chat"]),
+            "message_id": int(payload["message_id"]),
+            "message_thread_id": thread,
+        }
+        try:
+            copied = await self.bot.copy_message(self.chat_id, reply_parameters=reply_to, **kwargs)
+        except BadRequest as exc:
+            if reply_to is None or "caption is too long" not in str(exc).lower():
+                raise
+            copied = await self.bot.copy_message(self.chat_id, **kwargs)
+        return copied.message_id
+
+    async def _post_text(
+        self, text: str, thread: int | None, reply_to: ReplyParameters | None = None
+    ) -> list[int]:
+        """Text in as many messages as Telegram's limit needs, cut between paragraphs, then
+        lines, then words, in order: a long message is never dropped for its length."""
+        sent_ids = []
+        for piece in split_text(text, TEXT_LIMIT) or ["…"]:
+            sent = await self.bot.send_message(
+                self.chat_id, escape(piece), message_thread_id=thread,
+                parse_mode=ParseMode.HTML, reply_parameters=reply_to,
+            )  # fmt: skip
+            sent_ids.append(sent.message_id)
+        return sent_ids
+
+    async def _post_to_staff(
+        self, payload: dict[str, Any], thread: int | None, reply_to: ReplyParameters | None
+    ) -> list[int]:
         """A message from a platform the group cannot copy from: its text, then its files
-        (the first carries the text as caption). Returns the id an edit should change."""
-        bot, staff = self.bot, self.chat_id
+        (the first carries the text as caption when it fits in one). Returns the ids of the
+        messages posted, the one an edit should change first."""
+        staff = self.chat_id
         assert staff is not None
-        text = escape(str(payload.get("text", "")))
+        text = str(payload.get("text", "")).strip()
         attachments = payload.get("attachments") or []
         if not attachments:
-            sent = await bot.send_message(
-                staff, text or "…", message_thread_id=thread, parse_mode=ParseMode.HTML,
-                reply_parameters=reply_to,
-            )  # fmt: skip
-            return sent.message_id
+            return await self._post_text(text, thread, reply_to)
         if self.relay is None:
             raise RetryLater(30)
         # Everything downloaded before anything is posted: a failed download retries cleanly.
         files = [await self.relay.media(attachment) for attachment in attachments]
-        first_id: int | None = None
+        sent_ids: list[int] = []
+        caption: str | None = escape(text) if text else None
+        if len(text) > CAPTION_LIMIT:  # too long for a caption: the text first, then files
+            sent_ids = await self._post_text(text, thread, reply_to)
+            caption = None
         for media in files:
-            caption = text if first_id is None and text else None
             sent = await self.send_media(staff, media, caption, thread, reply_to)
-            if first_id is None:
-                first_id = sent.message_id
-        assert first_id is not None
-        return first_id
+            sent_ids.append(sent.message_id)
+            caption = None
+        return sent_ids
 
     async def send_media(
         self,
@@ -356,12 +507,37 @@ class StaffGroup:
             file = InputFile(media.data, filename=media.filename)
         return await bot.send_document(chat_id, file, **common)
 
+    async def _in_gone_topic(self, message: Message) -> bool:
+        """A topic whose person was forgotten or purged: staff writing there are told."""
+        thread = message.message_thread_id if message.is_topic_message else None
+        return thread is not None and await self.conversation.store.thread_is_gone(thread)
+
+    def _topic_event(self, message: Message) -> bool:
+        """Topics staff close or reopen by hand, as Telegram reports them to an administrator
+        bot: a closed topic is reopened when a notice or the person's next message lands."""
+        thread = message.message_thread_id
+        if message.forum_topic_closed is not None and thread is not None:
+            self.closed_threads.add(thread)
+        elif message.forum_topic_reopened is not None and thread is not None:
+            self.closed_threads.discard(thread)
+        return any(
+            event is not None
+            for event in (
+                message.forum_topic_closed,
+                message.forum_topic_reopened,
+                message.forum_topic_created,
+                message.forum_topic_edited,
+            )
+        )
+
     async def on_message(self, message: Message) -> None:
         """Staff commands, and what staff write in a conversation's topic (or in reply)."""
+        if self._topic_event(message):
+            return  # a service message ("topic closed"...): nothing to relay to anyone
         command = parse_command(message.text or "")
         ticket = await self._ticket_of(message)
         answer: str | None = None
-        if command is not None and command[0] in {"close", "send"}:
+        if command is not None and command[0] in {"close", "send", "block", "unblock"}:
             if ticket is None:
                 with use_language(
                     self.conversation.catalogs, self.conversation.config.default_language
@@ -372,6 +548,10 @@ class StaffGroup:
             elif command[0] == "close":
                 answer = await close_conversation(self.conversation, ticket)
                 await self.close_topic(ticket)
+            elif command[0] == "block":
+                answer = await block_person(self.conversation, ticket, command[1])
+            elif command[0] == "unblock":
+                answer = await unblock_person(self.conversation, ticket)
             else:
                 answer = await send_topic(self.conversation, ticket, command[1].strip().lower())
         elif command is not None and command[0] == "signature" and message.from_user is not None:
@@ -380,7 +560,7 @@ class StaffGroup:
             answer = await staff_command(self.conversation, command[0], command[1])
         elif ticket is not None:
             # Staff simply write in the topic (or reply): the person gets a copy from the bot.
-            await relay_from_staff(
+            answer = await relay_from_staff(
                 self.conversation,
                 ticket,
                 StaffMessage(
@@ -391,6 +571,8 @@ class StaffGroup:
                     staff_attachments(message),
                 ),
             )
+        elif await self._in_gone_topic(message):
+            answer = unreachable_text(self.conversation)
         if answer is not None:
             await message.reply_text(
                 answer, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW

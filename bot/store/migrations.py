@@ -143,4 +143,25 @@ MIGRATIONS: list[str] = [
         at   TEXT NOT NULL
     ) STRICT;
     """,
+    # 8: safety at the edges. `held`: a team message waiting for a person who used the quick
+    # exit, delivered only once they write again. Staff notices can go to a conversation's
+    # topic and close it (a person who was forgotten). `gone_threads`: topics of conversations
+    # deleted by /forget or the retention purge, so staff writing there are told the person
+    # can no longer be reached; a topic id leads to nobody.
+    """
+    ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE staff_notices ADD COLUMN thread_id INTEGER;
+    ALTER TABLE staff_notices ADD COLUMN closing INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE gone_threads (
+        thread_id INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL
+    ) STRICT;
+    """,
+    # 9: staff can block a person from the team for a while (/block). Kept on the person's
+    # conversations, so it is deleted with them (/forget, the retention purge) and names
+    # nobody; `block_told` makes the person hear of it once, not at every message.
+    """
+    ALTER TABLE tickets ADD COLUMN blocked_until TEXT;
+    ALTER TABLE tickets ADD COLUMN block_told INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

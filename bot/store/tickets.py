@@ -217,22 +217,72 @@ class TicketQueries(StoreBase):
                     "DELETE FROM staff_signatures WHERE staff_key = ?", (staff_key,)
                 )
 
+    # --- blocks (/block, /unblock) -----------------------------------------------------------
+    async def block(self, ticket_id: int, until: datetime) -> None:
+        """On the person's conversation, so /forget and the purge take it with the rest."""
+        async with self.write_lock:
+            await self._db.execute(
+                "UPDATE tickets SET blocked_until = ?, block_told = 0 WHERE id = ?",
+                (iso(until), ticket_id),
+            )
+
+    async def unblock(self, ticket_id: int) -> bool:
+        """Lifts every block of the person this conversation belongs to."""
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "UPDATE tickets SET blocked_until = NULL WHERE blocked_until IS NOT NULL AND "
+                "user_key = (SELECT user_key FROM tickets WHERE id = ?)",
+                (ticket_id,),
+            )
+        return cursor.rowcount > 0
+
+    async def blocked_until(self, user_key: str, now: datetime) -> datetime | None:
+        """When the person's block ends, if one holds now (a later conversation too)."""
+        async with self._db.execute(
+            "SELECT MAX(blocked_until) FROM tickets WHERE user_key = ? AND blocked_until > ?",
+            (user_key, iso(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    async def tell_of_block(self, user_key: str, now: datetime) -> bool:
+        """True once per block: the person hears of it at their first message, not at each."""
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "UPDATE tickets SET block_told = 1 WHERE user_key = ? AND blocked_until > ? "
+                "AND block_told = 0",
+                (user_key, iso(now)),
+            )
+        return cursor.rowcount > 0
+
     # --- outbox --------------------------------------------------------------------------------
     async def enqueue(
-        self, ticket_id: int, direction: str, payload: dict[str, Any], source: str, now: datetime
+        self,
+        ticket_id: int,
+        direction: str,
+        payload: dict[str, Any],
+        source: str,
+        now: datetime,
+        held: bool = False,
+        notice: bool = False,
     ) -> bool:
-        """Record a message to relay; False when this source was queued or relayed before."""
+        """Record a message to relay; False when this source was queued or relayed before.
+        A held message waits, out of the queue, until `release_held`. A `notice` from the bot
+        itself neither makes the conversation wait for the team nor counts as its answer."""
         sealed = self._keys.seal(json.dumps(payload), source)
         async with self.transaction():
             async with self._db.execute("SELECT 1 FROM delivered WHERE source = ?", (source,)) as c:
                 if await c.fetchone() is not None:
                     return False
             cursor = await self._db.execute(
-                "INSERT OR IGNORE INTO outbox (ticket_id, direction, payload, source, not_before) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (ticket_id, direction, sealed, source, iso(now)),
+                "INSERT OR IGNORE INTO outbox "
+                "(ticket_id, direction, payload, source, not_before, held) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (ticket_id, direction, sealed, source, iso(now), int(held)),
             )
-            if direction == "to_staff":
+            if notice:
+                pass
+            elif direction == "to_staff":
                 await self._db.execute(
                     "UPDATE tickets SET waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
                     (iso(now), ticket_id),
@@ -246,7 +296,8 @@ class TicketQueries(StoreBase):
 
     async def tickets_with_pending(self, now: datetime) -> list[int]:
         async with self._db.execute(
-            "SELECT DISTINCT ticket_id FROM outbox WHERE not_before <= ? ORDER BY ticket_id",
+            "SELECT DISTINCT ticket_id FROM outbox WHERE not_before <= ? AND held = 0 "
+            "ORDER BY ticket_id",
             (iso(now),),
         ) as cursor:
             return [int(row[0]) async for row in cursor]
@@ -255,7 +306,7 @@ class TicketQueries(StoreBase):
         """The oldest item of one conversation: items are relayed in order per conversation."""
         async with self._db.execute(
             "SELECT id, ticket_id, direction, payload, source, attempts, not_before FROM outbox "
-            "WHERE ticket_id = ? ORDER BY id LIMIT 1",
+            "WHERE ticket_id = ? AND held = 0 ORDER BY id LIMIT 1",
             (ticket_id,),
         ) as cursor:
             row = await cursor.fetchone()
@@ -267,7 +318,8 @@ class TicketQueries(StoreBase):
 
     async def outbox_wait(self, ticket_id: int) -> datetime | None:
         async with self._db.execute(
-            "SELECT not_before FROM outbox WHERE ticket_id = ? ORDER BY id LIMIT 1", (ticket_id,)
+            "SELECT not_before FROM outbox WHERE ticket_id = ? AND held = 0 ORDER BY id LIMIT 1",
+            (ticket_id,),
         ) as cursor:
             row = await cursor.fetchone()
         return from_iso(row[0]) if row else None
@@ -276,8 +328,10 @@ class TicketQueries(StoreBase):
         """Delete the item (its sealed reference goes with it) and remember its source."""
         async with self.transaction():
             await self._db.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+            # The conversation may have been deleted meanwhile (/forget): nothing to remember.
             await self._db.execute(
-                "INSERT OR IGNORE INTO delivered (source, ticket_id) VALUES (?, ?)",
+                "INSERT OR IGNORE INTO delivered (source, ticket_id) "
+                "SELECT ?, id FROM tickets WHERE id = ?",
                 (item.source, item.ticket_id),
             )
 
@@ -286,6 +340,41 @@ class TicketQueries(StoreBase):
             await self._db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, not_before = ? WHERE id = ?",
                 (iso(until), item.id),
+            )
+
+    async def hold_for_person(self, user_key: str) -> int:
+        """The quick exit: messages from the team still on their way to this person wait
+        until they write again. Returns how many were held."""
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "UPDATE outbox SET held = 1 WHERE direction = 'to_person' AND held = 0 AND "
+                "ticket_id IN (SELECT id FROM tickets WHERE user_key = ?)",
+                (user_key,),
+            )
+        return cursor.rowcount
+
+    async def release_held(self, user_key: str) -> int:
+        """The person wrote again: what the team wrote meanwhile is delivered now."""
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "UPDATE outbox SET held = 0 WHERE held = 1 AND "
+                "ticket_id IN (SELECT id FROM tickets WHERE user_key = ?)",
+                (user_key,),
+            )
+        if cursor.rowcount:
+            self.outbox_changed.set()
+        return cursor.rowcount
+
+    async def is_held(self, item_id: int) -> bool:
+        async with self._db.execute("SELECT held FROM outbox WHERE id = ?", (item_id,)) as cursor:
+            row = await cursor.fetchone()
+        return bool(row and row[0])
+
+    async def pace(self, item: OutboxItem, until: datetime) -> None:
+        """The item waits its conversation's turn (bot/relay.py StaffPace): not a failure."""
+        async with self.write_lock:
+            await self._db.execute(
+                "UPDATE outbox SET not_before = ? WHERE id = ?", (iso(until), item.id)
             )
 
     async def postpone_all_now(self) -> None:
@@ -300,20 +389,42 @@ class TicketQueries(StoreBase):
         return int(row[0]) if row else 0
 
 
+@dataclass(frozen=True)
+class StaffNotice:
+    """A line for the staff chat: in the appointments topic, or in one conversation's topic,
+    closing it (a person who can no longer be reached there)."""
+
+    text: str
+    thread_id: int | None = None
+    closing: bool = False
+
+
 class StaffNoticeQueries(StoreBase):
     """Notices for the staff chat, kept until posted (bot/outbound.py posts them in order)."""
 
-    async def queue_staff_notice(self, text: str, now: datetime) -> None:
+    async def queue_staff_notice(self, notice: StaffNotice, now: datetime) -> None:
         key = secrets.token_hex(12)
         async with self.write_lock:
             await self._db.execute(
-                "INSERT INTO staff_notices (key, text, at) VALUES (?, ?, ?)",
-                (key, self._keys.seal(text, key), iso(now)),
+                "INSERT INTO staff_notices (key, text, at, thread_id, closing) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    key,
+                    self._keys.seal(notice.text, key),
+                    iso(now),
+                    notice.thread_id,
+                    int(notice.closing),
+                ),
             )
 
-    async def staff_notices(self) -> list[tuple[str, str]]:
-        rows = await self._db.execute_fetchall("SELECT key, text FROM staff_notices ORDER BY rowid")
-        return [(str(key), self._keys.unseal(sealed, str(key))) for key, sealed in rows]
+    async def staff_notices(self) -> list[tuple[str, StaffNotice]]:
+        rows = await self._db.execute_fetchall(
+            "SELECT key, text, thread_id, closing FROM staff_notices ORDER BY rowid"
+        )
+        return [
+            (str(key), StaffNotice(self._keys.unseal(sealed, str(key)), thread, bool(closing)))
+            for key, sealed, thread, closing in rows
+        ]
 
     async def staff_notice_posted(self, key: str) -> None:
         async with self.write_lock:

@@ -19,7 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
+# TDLib counts both in characters after entity parsing (MessageContent.cpp: message_text_length_max
+# and message_caption_length_max, 4096 and 1024 for bots).
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 BOT_USER = {
     "id": 7000000001,
     "is_bot": True,
@@ -133,6 +136,7 @@ class ChatMessage:
 
 class FakeBotAPI:
     def __init__(self, token: str = "123456789:TEST-token-for-the-fake-server_xx") -> None:
+        self._activity: dict[int, int] = {}
         self.token = token
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[int, ChatMessage]] = {}
@@ -141,6 +145,8 @@ class FakeBotAPI:
         self.left_chats: list[int] = []
         self.topics: dict[int, dict[int, str]] = {}
         self.closed_topics: dict[int, set[int]] = {}
+        self.topic_creators: dict[tuple[int, int], int] = {}  # (chat, thread) -> user id
+        self.blocked_by: set[int] = set()  # people who blocked the bot
         self.bot_admin_in: set[int] = set()
         # Errors to answer instead of the real result: method -> list of (status, retry_after).
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
@@ -302,6 +308,42 @@ class FakeBotAPI:
         self._push({"message": message})
         return message_id
 
+    def user_sends_kind(self, user: FakeUser, fields: dict[str, Any]) -> int:
+        """Any other kind of message, as its Bot API fields: a contact card, a location, a
+        venue, a poll, a story ({"contact": {...}}, {"location": {...}}...)."""
+        self.open_private_chat(user)
+        message_id = next(self._message_ids)
+        self.messages[user.id][message_id] = ChatMessage(message_id, user.id, False, "")
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[user.id],
+            "from": user.as_dict(),
+            **fields,
+        }
+        self._push({"message": message})
+        return message_id
+
+    def user_sends_document(
+        self, user: FakeUser, data: bytes, file_name: str, mime_type: str, caption: str = ""
+    ) -> int:
+        """A file as Telegram delivers it: its original name and type come with it."""
+        file_id = f"doc{len(self.files)}"
+        self.files[file_id] = data
+        return self.user_sends_kind(
+            user,
+            {
+                "document": {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "file_name": file_name,
+                    "mime_type": mime_type,
+                    "file_size": len(data),
+                },
+                **({"caption": caption} if caption else {}),
+            },
+        )
+
     def user_sends_media(self, user: FakeUser, kind: str, caption: str = "") -> int:
         """A photo, voice message, document or sticker (as Telegram sends them)."""
         self.open_private_chat(user)
@@ -312,11 +354,14 @@ class FakeBotAPI:
         media = {
             "photo": {"photo": [{"file_id": "p", "file_unique_id": "u1", "width": 9, "height": 9}]},
             "voice": {"voice": {"file_id": "vo1", "file_unique_id": "u2", "duration": 3}},
-            "document": {"document": {"file_id": "do1", "file_unique_id": "u3"}},
+            "document": {"document": {"file_id": "do1", "file_unique_id": "u3",
+                                      "file_name": "scan.pdf", "mime_type": "application/pdf"}},
             "sticker": {"sticker": {"file_id": "st1", "file_unique_id": "u4", "type": "regular",
                                     "width": 512, "height": 512, "is_animated": False,
                                     "is_video": False}},
         }[kind]  # fmt: skip
+        if kind == "document":
+            self.files.setdefault("do1", b"%PDF-1.4 a scanned letter")
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -397,6 +442,43 @@ class FakeBotAPI:
         self._push({"message": message})
         return message_id
 
+    def staff_closes_topic(self, staff: FakeUser, chat_id: int, thread_id: int) -> None:
+        """A staff member closes a topic by hand. Telegram posts a service message in it,
+        which an administrator bot receives like any message of the group."""
+        self.closed_topics.setdefault(chat_id, set()).add(thread_id)
+        self._push(
+            {
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "chat": self.chats[chat_id],
+                    "from": staff.as_dict(),
+                    "message_thread_id": thread_id,
+                    "is_topic_message": True,
+                    "forum_topic_closed": {},
+                }
+            }
+        )
+
+    def staff_deletes_topic(self, staff: FakeUser, chat_id: int, thread_id: int) -> None:
+        """A staff member deletes a topic (deleteForumTopic as an administrator): the topic
+        and all its messages go, and bots get no update for it (deletions never reach bots)."""
+        self._delete_topic(chat_id, thread_id)
+
+    def _delete_topic(self, chat_id: int, thread_id: int) -> None:
+        self.topics.get(chat_id, {}).pop(thread_id, None)
+        self.closed_topics.get(chat_id, set()).discard(thread_id)
+        self.messages[chat_id] = {
+            key: m for key, m in self.messages[chat_id].items() if m.thread_id != thread_id
+        }
+
+    def user_deletes(self, user: FakeUser, message_id: int) -> None:
+        """A person deletes one of their messages; Telegram tells bots nothing of it."""
+        self.messages[user.id].pop(message_id, None)
+
+    def user_blocks_bot(self, user: FakeUser) -> None:
+        self.blocked_by.add(user.id)
+
     def user_edits(self, user: FakeUser, message_id: int, text: str) -> None:
         message = self.messages[user.id][message_id]
         message.text = text
@@ -473,8 +555,9 @@ class FakeBotAPI:
         return messages[-1]
 
     def activity(self, chat_id: int) -> int:
-        """A counter that grows with every message or edit the bot makes in a chat."""
-        return sum(1 + m.edits for m in self.bot_messages(chat_id))
+        """A counter that grows with every message or edit the bot makes in a chat (and never
+        shrinks when messages are deleted)."""
+        return self._activity.get(chat_id, 0)
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
         async def _wait() -> None:
@@ -531,6 +614,10 @@ class FakeBotAPI:
         chat_id = int(params["chat_id"])
         if chat_id not in self.chats or chat_id in self.left_chats:
             raise ApiError("Bad Request: chat not found")
+        if chat_id in self.blocked_by:
+            # telegram-bot-api Client.cpp: USER_IS_BLOCKED becomes 403 "bot was blocked by
+            # the user".
+            raise ApiError("Forbidden: bot was blocked by the user", 403)
         return chat_id
 
     @staticmethod
@@ -576,6 +663,8 @@ class FakeBotAPI:
 
     def _touch(self, message: ChatMessage) -> None:
         message.last_change = next(self._changes)
+        if message.from_bot:
+            self._activity[message.chat_id] = self._activity.get(message.chat_id, 0) + 1
 
     def _post(self, message: ChatMessage, params: dict[str, Any]) -> dict[str, Any]:
         """A bot message lands in its chat: in a topic or as a reply if asked."""
@@ -600,7 +689,7 @@ class FakeBotAPI:
             raise ApiError(f"Bad Request: there is no {kind} in the request")
         caption = str(params.get("caption") or "")
         plain = parse_html(caption) if params.get("parse_mode") == "HTML" else caption
-        if len(plain) > 1024:
+        if len(plain) > CAPTION_LIMIT:
             raise ApiError("Bad Request: message caption is too long")
         message = ChatMessage(
             next(self._message_ids), chat_id, True, plain, caption, media=kind,
@@ -655,7 +744,10 @@ class FakeBotAPI:
         message = self.messages[chat_id].get(int(params["message_id"]))
         if message is None or not message.from_bot or message.media is None:
             raise ApiError("Bad Request: message to edit not found")
-        message.text = parse_html(str(params.get("caption", "")))
+        caption = parse_html(str(params.get("caption", "")))
+        if len(caption) > CAPTION_LIMIT:
+            raise ApiError("Bad Request: message caption is too long")
+        message.text = caption
         message.edits += 1
         self._touch(message)
         return self._message_json(message)
@@ -705,6 +797,7 @@ class FakeBotAPI:
             raise ApiError("Bad Request: the chat is not a forum")
         thread_id = next(self._message_ids)
         self.topics.setdefault(chat_id, {})[thread_id] = str(params["name"])
+        self.topic_creators[(chat_id, thread_id)] = int(BOT_USER["id"])
         return {"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096}
 
     async def api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -713,6 +806,14 @@ class FakeBotAPI:
         original = self.messages.get(from_chat, {}).get(int(params["message_id"]))
         if original is None:
             raise ApiError("Bad Request: message to copy not found")
+        changed = any(params.get(k) for k in ("reply_parameters", "reply_markup", "caption"))
+        if original.media is not None and len(original.text) > CAPTION_LIMIT and changed:
+            # A premium user's caption may be longer than a bot's. TDLib copies such a message
+            # on the server, as is, unless the copy changes its caption, buttons or reply
+            # (MessageCopyOptions::is_supported_server_side); otherwise it sends it again as
+            # the bot, and the server refuses the caption (MEDIA_CAPTION_TOO_LONG). See also
+            # tdlib/telegram-bot-api#334.
+            raise ApiError("Bad Request: message caption is too long")
         copy = ChatMessage(
             next(self._message_ids), chat_id, True, original.text, original.html, [],
             media=original.media, copied_from=(from_chat, original.message_id),
@@ -726,8 +827,16 @@ class FakeBotAPI:
             return None
         thread = int(thread)
         if thread not in self.topics.get(chat_id, {}):
+            # A deleted (or never created) topic: telegram-bot-api Client.cpp
+            # check_message_topic asks TDLib for the topic and answers "message thread not
+            # found" when it is gone, for every way of sending (copies included).
             raise ApiError("Bad Request: message thread not found")
-        if thread in self.closed_topics.get(chat_id, set()):
+        if thread in self.closed_topics.get(chat_id, set()) and not (
+            chat_id in self.bot_admin_in
+            or self.topic_creators.get((chat_id, thread)) == BOT_USER["id"]
+        ):
+            # TDLib ForumTopicManager::can_send_message_to_forum_topic: a closed topic takes
+            # messages from its creator and from administrators who can manage topics only.
             raise ApiError("Bad Request: TOPIC_CLOSED")
         return thread
 
@@ -742,6 +851,14 @@ class FakeBotAPI:
         if thread not in self.closed_topics.get(chat_id, set()):
             raise ApiError("Bad Request: TOPIC_NOT_MODIFIED")
         self.closed_topics[chat_id].discard(thread)
+        return True
+
+    async def api_deleteForumTopic(self, params: dict[str, Any]) -> bool:
+        chat_id = self._chat(params)
+        thread = int(params["message_thread_id"])
+        if thread not in self.topics.get(chat_id, {}):
+            raise ApiError("Bad Request: message thread not found")
+        self._delete_topic(chat_id, thread)
         return True
 
     async def api_leaveChat(self, params: dict[str, Any]) -> bool:
