@@ -39,6 +39,7 @@ def build_conversation(
     conversation.command("language", menu.choose_language, N_("change the language"))
     conversation.command("appointments", booking.my_appointments, N_("my appointments"))
     conversation.command("talk", talk.offer_talk, N_("talk to a person"))
+    conversation.command("end", talk.end_talking, N_("end the conversation with the team"))
     conversation.command("privacy", privacy.explain, N_("what is kept about you"))
     conversation.command(
         "forget",
@@ -83,6 +84,8 @@ def build_conversation(
     conversation.on_awaited_text("nickname", booking.typed_nickname)
     conversation.on_awaited_text(talk.AWAITING, talk.relay_from_person)
     conversation.on_text_in_flow(booking_typed.BOOKING_STEPS, booking_typed.typed_in_booking)
+    conversation.on_text_in_flow({"tk"}, talk.typed_after_offer)
     conversation.on_text(ask.answer_typed_question)
     conversation.on_stale(menu.unknown_button)
+    conversation.on_refused(privacy.refuse_kind)
     return conversation

@@ -9,13 +9,11 @@ two messages changes nothing for the person.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,9 +22,11 @@ from bot.commands import alias_table, command_key
 from bot.config import Config
 from bot.content import Content
 from bot.i18n import Catalogs, _, switch_language, use_language
+from bot.locks import PersonLocks
 from bot.matching import Matcher
-from bot.outbound import Outbound
+from bot.outbound import EXITED, Outbound
 from bot.store import Keys, Profile, Store
+from bot.store.tickets import StaffNotice
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,9 @@ class Event:
     attachments: tuple[Attachment, ...] = ()
     # A button whose data the bot did not issue: forged, or from an older version.
     unknown_button: bool = False
+    # A kind of message that is never relayed nor kept: "identifying" (a contact card, a
+    # location) or "other" (a poll, a game...).
+    refused: str | None = None
 
     def __repr__(self) -> str:
         kind = self.command or self.action or ("text" if self.text else "unknown_button")
@@ -132,7 +135,7 @@ class Turn:
     now: datetime
     store: Store
     # Pseudonymous notices for the staff chat, sent once the person's state is saved.
-    staff_notices: list[str] = field(default_factory=list)
+    staff_notices: list[str | StaffNotice] = field(default_factory=list)
     # Set by /forget: the person's profile must not be written back after this turn.
     forgotten: bool = False
     # Built-in command -> its description, marked with N_() (for /help).
@@ -238,25 +241,6 @@ class FloodGuard:
         return "drop"
 
 
-class PersonLocks:
-    """One lock per person with events in flight; forgotten as soon as nobody waits."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._locks[key]
-
-
 class Conversation:
     def __init__(
         self,
@@ -280,6 +264,7 @@ class Conversation:
         self._command_descriptions: dict[str, str] = {}
         self._actions: dict[str, Handler] = {}
         self._fallback: FallbackHandler | None = None
+        self._refused: FallbackHandler | None = None
         self._text: FallbackHandler | None = None
         self._awaited: dict[str, FallbackHandler] = {}
         self._flows: list[tuple[frozenset[str], FlowTextHandler]] = []
@@ -312,6 +297,10 @@ class Conversation:
 
     def on_text(self, handler: FallbackHandler) -> None:
         self._text = handler
+
+    def on_refused(self, handler: FallbackHandler) -> None:
+        """What a person hears after sending a kind of message the bot never passes on."""
+        self._refused = handler
 
     def on_stale(self, handler: FallbackHandler) -> None:
         """What a person sees after an unknown or outdated button: a polite word and the menu."""
@@ -389,6 +378,9 @@ class Conversation:
                     return []
                 with use_language(self.catalogs, profile.language):
                     return [Reply(escape(_("You are writing very fast. Please wait a minute.")))]
+        # Back after the quick exit: what was held for them (the team's messages, reminders)
+        # comes again, unless this is the quick exit pressed once more.
+        returning = bool(profile.state.pop(EXITED, False))
         turn = Turn(
             event,
             profile,
@@ -408,6 +400,8 @@ class Conversation:
                 remember_offered(profile, replies[-1])
         if not turn.forgotten:
             await self.store.save_profile(profile, now.astimezone(self.config.zone).date())
+            if returning and not profile.state.get(EXITED):
+                await self.store.release_held(user_key)
         for notice in turn.staff_notices:
             try:
                 await self.outbound.to_staff(notice)
@@ -417,6 +411,8 @@ class Conversation:
 
     async def _route(self, turn: Turn) -> list[Reply]:
         event = turn.event
+        if event.refused is not None and self._refused is not None:
+            return await self._refused(turn)
         if event.command is not None:
             name = self.resolve_command(event.command)
             awaiting_text = turn.profile.state.get("awaiting") in self._awaited
@@ -424,7 +420,7 @@ class Conversation:
             # ("help", "ajutor") is a message for the team; quick exit stays quick exit. An
             # alias typed alone where other text is awaited (a nickname) is that text.
             bare = event.text is not None
-            writing_to_team = turn.profile.state.get("awaiting") == "talk"
+            writing_to_team = self._writing_to_team(turn)
             typed_as_text = bare and (
                 (writing_to_team and name != "clear") or (name != event.command and awaiting_text)
             )
@@ -436,7 +432,8 @@ class Conversation:
             words = event.text or f"{event.command} {event.args}".strip()
             event = turn.event = replace(event, command=None, args="", text=words)
         action = event.action
-        if action is None and event.text is not None:
+        # Everything typed to the team goes to the team, numbers included.
+        if action is None and event.text is not None and not self._writing_to_team(turn):
             action = self._offered_choice(turn, event.text)
         if action is not None:
             name, _sep, rest = action.partition(":")
@@ -470,6 +467,10 @@ class Conversation:
             return await self._text(turn)
         return await self._stale(turn)
 
+    @staticmethod
+    def _writing_to_team(turn: Turn) -> bool:
+        return turn.profile.state.get("awaiting") == "talk"
+
     def _words_matter(self, name: str, args: str) -> bool:
         """Whether the words after a command are what the person needs answered ("/help i
         want to die", "/menu la capote a craqué") rather than the command's arguments."""
@@ -487,6 +488,8 @@ class Conversation:
         choice = text.strip()
         offered: list[str] = turn.profile.state.get("offered", [])
         if choice.isdecimal():
+            if len(choice) > 3:  # no list is that long (and int() refuses 4,300 digits)
+                return None
             if choice == "0":
                 return "menu"
             index = int(choice) - 1
@@ -505,6 +508,16 @@ class Conversation:
             if profile is None:
                 return
             remember_offered(profile, reply)
+            await self.store.save_state(profile)
+
+    async def stop_talking(self, user_key: str) -> None:
+        """The team closed the conversation: what the person types goes to the bot again
+        (a typed number rates the conversation, where there are no buttons)."""
+        async with self._locks.hold(user_key):
+            profile = await self.store.load_profile(user_key)
+            if profile is None or profile.state.get("awaiting") != "talk":
+                return
+            del profile.state["awaiting"]
             await self.store.save_state(profile)
 
     async def _stale(self, turn: Turn) -> list[Reply]:

@@ -5,6 +5,11 @@ chat. Handlers never send: they return replies, and queue staff notices on the t
 notices are stored (sealed) before anything else and posted in order by one worker, off the
 person's path: the group takes about 20 messages a minute, and a restart or a failed post must
 not lose a booking's notice.
+
+Everything sent to a person outside a turn is recorded for the quick exit, which deletes it,
+and nothing goes to someone who used the quick exit until they write again. Sending and
+recording happen under the person's delivery lock, which the quick exit also takes: a message
+is either on record before the chat is cleared, or not sent at all.
 """
 
 from __future__ import annotations
@@ -12,18 +17,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
+
+from bot.locks import PersonLocks
+from bot.store.tickets import StaffNotice
 
 if TYPE_CHECKING:  # the conversation core owns Outbound; avoid the import cycle
     from bot.conversation import Clock, Reply
     from bot.store import Store
 
-    PersonSender = Callable[[str, list[Reply]], Awaitable[None]]
-    StaffSender = Callable[[str], Awaitable[None]]
+    # Returns the platform's ids of the messages sent (Telegram message ids, Signal timestamps).
+    PersonSender = Callable[[str, list[Reply]], Awaitable[list[int]]]
+    StaffSender = Callable[[StaffNotice], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 30.0
+# In a person's state after the quick exit, until they write again: nothing is sent to them.
+EXITED = "exited"
 
 
 class Outbound:
@@ -33,6 +45,12 @@ class Outbound:
         self._people: dict[str, PersonSender] = {}
         self._staff: StaffSender | None = None
         self._notifier: asyncio.Task[None] | None = None
+        self._delivery_locks = PersonLocks()
+
+    def delivering(self, user_key: str) -> AbstractAsyncContextManager[None]:
+        """Held while something is sent to a person and recorded, and while their chat is
+        cleared: the two never interleave."""
+        return self._delivery_locks.hold(user_key)
 
     def register_person_channel(self, channel: str, send: PersonSender) -> None:
         self._people[channel] = send
@@ -44,18 +62,28 @@ class Outbound:
     def reaches(self, channel: str) -> bool:
         return channel in self._people
 
-    async def to_person(self, channel: str, address: str, replies: list[Reply]) -> None:
-        """Raises when the channel is not running or the platform refuses: the caller retries."""
-        send = self._people.get(channel)
-        if send is None:
-            raise LookupError(f"channel {channel!r} is not running")
-        await send(address, replies)
+    async def to_person(self, user_key: str, replies: list[Reply]) -> bool:
+        """Sends and records; False, sending nothing, to someone who left with the quick exit
+        (or was forgotten). Raises when the channel is not running or the platform refuses:
+        the caller retries."""
+        async with self.delivering(user_key):
+            profile = await self._store.load_profile(user_key)
+            if profile is None or profile.state.get(EXITED):
+                return False
+            send = self._people.get(profile.channel)
+            if send is None:
+                raise LookupError(f"channel {profile.channel!r} is not running")
+            sent = await send(profile.address, replies)
+            await self._store.record_chat_messages(user_key, sent, self._clock())
+        return True
 
-    async def to_staff(self, text: str) -> None:
+    async def to_staff(self, notice: str | StaffNotice) -> None:
         if self._staff is None:
             log.info("staff_notice_skipped reason=no_staff_chat")
             return
-        await self._store.queue_staff_notice(text, self._clock())
+        if isinstance(notice, str):
+            notice = StaffNotice(notice)
+        await self._store.queue_staff_notice(notice, self._clock())
         self._post_notices()
 
     def _post_notices(self) -> None:
@@ -67,9 +95,9 @@ class Outbound:
         the rest waits and is tried again later, in the same order."""
         assert self._staff is not None
         while notices := await self._store.staff_notices():
-            for key, text in notices:
+            for key, notice in notices:
                 try:
-                    await self._staff(text)
+                    await self._staff(notice)
                 except Exception as exc:
                     log.warning(
                         "staff_notice_failed error=%s retry_in=%.0f",

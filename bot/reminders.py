@@ -17,6 +17,7 @@ from bot.config import localized
 from bot.conversation import Conversation, Option, Reply, escape
 from bot.dates import when as when_text
 from bot.i18n import _, use_language
+from bot.outbound import EXITED
 from bot.store.bookings import Appointment
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,17 @@ async def send_due_reminders(conversation: Conversation) -> int:
         profile = await store.load_profile(appointment.user_key)
         if profile is None or not conversation.outbound.reaches(profile.channel):
             continue
+        if profile.state.get(EXITED):
+            continue  # paused since the quick exit, until the person writes again
         if not await store.claim_reminder(reminder_id, now):
             continue  # another round or process took it
         with use_language(conversation.catalogs, appointment.language):
             reply = reminder_text(conversation, appointment)
         try:
-            await conversation.outbound.to_person(profile.channel, profile.address, [reply])
-            sent += 1
+            if await conversation.outbound.to_person(profile.user_key, [reply]):
+                sent += 1
+            else:  # the quick exit came meanwhile
+                await store.release_reminder(reminder_id)
         except Exception as exc:
             log.warning("reminder_send_failed error=%s", type(exc).__name__)
             await store.release_reminder(reminder_id)

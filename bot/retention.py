@@ -7,6 +7,7 @@ import contextlib
 import logging
 
 from bot.conversation import Conversation
+from bot.handlers.staff import gone_notice
 from bot.store.privacy import Purged
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,10 @@ async def purge_expired(conversation: Conversation) -> Purged:
         rules.appointments_days,
         rules.inactive_people_days,
     )
+    for gone in purged.gone:
+        await conversation.outbound.to_staff(
+            gone_notice(conversation.catalogs, conversation.config, gone, "expired")
+        )
     log.info(
         "purged conversations=%d appointments=%d people=%d",
         purged.conversations,

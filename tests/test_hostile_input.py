@@ -48,19 +48,24 @@ ODD_TEXT = st.one_of(
     st.text(max_size=5000),
     st.sampled_from(["", " ", "🙂🙂🙂", "مرحبا كيف حالك", "\x00\x07\u202e", "/start " + "x" * 300,
                      "/language ☃", "/agenda", "/done ???", "0", "99", "-1"]),
+    # Very long digit strings (a number pasted again and again, or a phone's garbage).
+    st.integers(min_value=4000, max_value=45000).map(lambda n: "7" * n),
 )  # fmt: skip
 ACTIONS = st.sampled_from(
     ["menu", "t:prep", "t:nope", "p:pep:99", "p:pep:x", "loc:nowhere", "setlang:zz", "bd:a:b:c",
      "bs:rapid_test:charleroi:999999999999", "bc:forged", "am:AAA-AAA", "ax:AAA-AAA", "rate:1:9",
-     "tk:start", "tk:nope", "fg", "clear", "call:", "src:pep", "book", "ba", "bt:nurse"]
+     "tk:start", "tk:nope", "tk:end", "fg", "fg:yes", "clear", "call:", "src:pep", "book", "ba",
+     "bt:nurse"]
 )  # fmt: skip
 EVENTS = st.lists(
     st.one_of(
         ODD_TEXT.map(lambda t: ("text", t)),
         ACTIONS.map(lambda a: ("action", a)),
-        st.sampled_from(["start", "menu", "help", "language", "talk", "forget", "nope"]).map(
-            lambda c: ("command", c)
-        ),
+        st.sampled_from(
+            ["start", "menu", "help", "language", "talk", "end", "forget", "clear", "nope"]
+        ).map(lambda c: ("command", c)),
+        # Contact cards and locations (never relayed nor kept), polls and games.
+        st.sampled_from(["identifying", "other"]).map(lambda k: ("refused", k)),
         st.just(("unknown_button", "")),
     ),
     min_size=1,
@@ -90,6 +95,8 @@ def test_random_event_sequences_never_raise(
                     event = Event(person, action=value)
                 elif kind == "command":
                     event = Event(person, command=value)
+                elif kind == "refused":
+                    event = Event(person, refused=value)
                 else:
                     event = Event(person, unknown_button=True)
                 replies = await conversation.handle(event)

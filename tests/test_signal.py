@@ -83,8 +83,8 @@ async def test_booking_by_numbers_and_a_reminder_on_signal(
         sent = await send_due_reminders(runtime.conversation)
         assert sent == 1
         reminder = ana.inbox[-1].text
-        assert "13:30" in reminder and "1. 🗓 My appointments" in reminder
-        mine = await ana.send("1")
+        assert "13:30" in reminder and "2. 🗓 My appointments" in reminder
+        mine = await ana.send("2")
         assert code.group(0) in mine
 
 
@@ -118,8 +118,10 @@ async def test_talk_to_the_team_with_attachments_both_ways(
             NURSE, STAFF_CHAT, "photo", b"JPEG-of-the-map", "Le plan", thread_id=topic_id
         )
         bot_api.staff_sends_media(NURSE, STAFF_CHAT, "document", b"%PDF-1.7", thread_id=topic_id)
-        await signal_cli.wait_for(lambda: len(ana.inbox) >= 7)
+        # (Each comes after a neutral line in discreet mode, the example config's choice.)
+        await signal_cli.wait_for(lambda: len(ana.inbox) >= 10 and bool(ana.inbox[-1].files))
         texts = [m.text for m in ana.inbox]
+        assert texts.count("🔔 Vous avez un nouveau message.") == 3
         assert "Bonjour, c'est l'infirmière." in texts
         with_photo = next(m for m in ana.inbox if m.text == "Le plan")
         assert with_photo.files[0].data == b"JPEG-of-the-map"

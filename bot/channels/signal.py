@@ -404,6 +404,11 @@ class SignalChannel:
                 raise SignalError(-3, kind.lower())
 
     async def _deliver(self, person: Person, replies: list[Reply]) -> None:
+        # Sending and recording under the lock the quick exit takes: see bot/outbound.py.
+        async with self.conversation.outbound.delivering(self.conversation.user_key(person)):
+            await self._deliver_locked(person, replies)
+
+    async def _deliver_locked(self, person: Person, replies: list[Reply]) -> None:
         sent: list[int] = []
         try:
             for reply in replies:
@@ -452,13 +457,16 @@ class SignalChannel:
                 )
         return Reply("\n\n".join(lines), reply.options, tracked=False)
 
-    async def _send_to_person(self, address: str, replies: list[Reply]) -> None:
-        """Reminders and notices outside a conversation turn; raises so the caller retries."""
+    async def _send_to_person(self, address: str, replies: list[Reply]) -> list[int]:
+        """Reminders and notices outside a conversation turn; raises so the caller retries.
+        Returns the timestamps, which the quick exit deletes."""
         person = Person(CHANNEL, platform_id=address, address=address)
+        stamps: list[int] = []
         for reply in replies:
-            await self._send(address, numbered(reply))
+            stamps += await self._send(address, numbered(reply))
         if replies:
             await self.conversation.remember_shown(self.conversation.user_key(person), replies[-1])
+        return stamps
 
     async def _relay_to_person(self, ticket: Ticket, address: str, payload: dict[str, Any]) -> None:
         kind = payload.get("kind")

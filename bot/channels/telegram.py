@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import mimetypes
 from typing import Any
 
 from telegram import (
@@ -22,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -36,7 +37,7 @@ from telegram.ext import (
 from bot.channels.telegram_api import NO_PREVIEW, parse_command, relay_error
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_staff import StaffGroup
-from bot.conversation import Conversation, Event, Option, Person, Reply
+from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
 from bot.relay import Media, Relay, Undeliverable
@@ -48,6 +49,35 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 KEYBOARD_CACHE_SIZE = 2048
+CLEAR_ATTEMPTS = 3
+
+
+# What a person may send: what the team can read without learning who or where they are.
+# Text, photos, voice messages, videos, video notes, files, stickers and audio are relayed;
+# anything else is refused with a word of why, never passed on, never kept.
+IDENTIFYING_KINDS = ("contact", "location", "venue")
+OTHER_KINDS = (
+    "poll", "story", "dice", "game", "invoice", "successful_payment", "passport_data",
+    "paid_media", "giveaway", "checklist",
+)  # fmt: skip
+
+
+def refused_kind(message: Message) -> str | None:
+    """'identifying' for a contact card or a place (a live location too), 'other' for
+    anything else outside the allow-list, None for what may go on."""
+    if any(getattr(message, kind, None) for kind in IDENTIFYING_KINDS):
+        return "identifying"
+    if any(getattr(message, kind, None) for kind in OTHER_KINDS):
+        return "other"
+    return None
+
+
+def neutral_file_name(content_type: str) -> str:
+    """'document.pdf' for application/pdf: a file's own name may hold a real name."""
+    extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
+    kind = content_type.split("/", 1)[0]
+    stem = {"image": "photo", "audio": "audio", "video": "video"}.get(kind, "document")
+    return stem + extension
 
 
 class ButtonCodec:
@@ -213,15 +243,19 @@ class TelegramChannel:
             await self.application.stop()
         await self.application.shutdown()
 
-    async def _send_to_person(self, address: str, replies: list[Reply]) -> None:
+    async def _send_to_person(self, address: str, replies: list[Reply]) -> list[int]:
+        """Reminders and notices outside a turn; their ids go on record for the quick exit."""
+        sent: list[int] = []
         for reply in replies:
-            await self.application.bot.send_message(
+            message = await self.application.bot.send_message(
                 int(address),
                 reply.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=self._keyboard(reply.options),
                 link_preview_options=NO_PREVIEW,
             )
+            sent.append(message.message_id)
+        return sent
 
     async def _fetch_media(self, attachment: dict[str, Any]) -> Media:
         """A staff member's file, downloaded for a person on another platform."""
@@ -232,16 +266,21 @@ class TelegramChannel:
             raise Undeliverable(f"file: {type(exc).__name__}") from exc
         except TelegramError as exc:
             raise relay_error(exc) from exc
-        name = attachment.get("filename") or "file"
-        return Media(data, str(attachment.get("content_type") or "application/octet-stream"), name)
+        content_type = str(attachment.get("content_type") or "application/octet-stream")
+        name = attachment.get("filename") or neutral_file_name(content_type)
+        return Media(data, content_type, str(name))
 
     async def _relay_to_person(self, ticket: Ticket, address: str, payload: dict[str, Any]) -> None:
         bot = self.application.bot
+        silent = bool(payload.get("silent"))  # discreet mode: a neutral line rang before
         try:
             if payload.get("kind") == "copy":
                 assert self.staff_chat_id is not None
                 copied = await bot.copy_message(
-                    int(address), self.staff_chat_id, int(payload["message_id"])
+                    int(address),
+                    self.staff_chat_id,
+                    int(payload["message_id"]),
+                    disable_notification=silent,
                 )
                 sent_id = copied.message_id
             else:
@@ -255,6 +294,7 @@ class TelegramChannel:
                     parse_mode=ParseMode.HTML,
                     reply_markup=self._keyboard(rows),
                     link_preview_options=NO_PREVIEW,
+                    disable_notification=silent,
                 )
                 sent_id = sent.message_id
         except Forbidden as exc:
@@ -303,11 +343,27 @@ class TelegramChannel:
             return
         text = message.text or ""
         command = parse_command(text)
-        if command is not None:
+        refused = refused_kind(message)
+        if refused is not None:
+            event = Event(person, refused=refused)
+        elif command is not None:
             event = Event(person, command=command[0], args=command[1])
+        elif message.document is not None or message.audio is not None:
+            # Files carry their original name (and audio its title and performer), which a
+            # copy would show the team: the file goes through the bot, under a neutral name.
+            file = message.document or message.audio
+            assert file is not None
+            content_type = file.mime_type or "application/octet-stream"
+            event = Event(
+                person,
+                text=message.caption or "",
+                message_ref=str(message.message_id),
+                attachments=(Attachment("telegram", file.file_id, content_type),),
+            )
         else:
             # Photos, voice messages and stickers come as their caption or empty text; the
-            # message id lets a conversation with the team copy them without storing them.
+            # message id lets a conversation with the team copy them without storing them
+            # (a photo's copy is Telegram's own re-encoded image, without its metadata).
             event = Event(
                 person,
                 text=text or message.caption or "",
@@ -334,7 +390,10 @@ class TelegramChannel:
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         person = self._person(update)
-        if query is None or person is None:
+        chat = update.effective_chat
+        # A button is only ever pressed in a person's private chat: one pressed anywhere else
+        # (a group, an inline message) was not shown by this bot there, and is ignored.
+        if query is None or person is None or chat is None or chat.type != Chat.PRIVATE:
             return
         action = self.buttons.decode(query.data)
         if action is None:
@@ -427,15 +486,23 @@ class TelegramChannel:
             self._keyboards[key] = markup
         return markup
 
-    async def _clear_chat(self, chat_id: int, person: Person, just_received: list[int]) -> None:
+    async def _clear_chat(self, chat_id: int, user_key: str, just_received: list[int]) -> None:
+        """Deletes every message of the last 48 hours on record, both sides'. Telegram skips
+        the ids it cannot find; flood control is waited out by python-telegram-bot's limiter,
+        and a network failure is tried again, since a message left behind is what matters."""
         store, bot = self.conversation.store, self.application.bot
-        ids = await store.take_chat_messages(
-            self.conversation.user_key(person), self.conversation.clock()
-        )
+        ids = await store.take_chat_messages(user_key, self.conversation.clock())
         ids = sorted({*ids, *just_received})  # with the "/clear" that asked for it
         for start in range(0, len(ids), 100):  # deleteMessages takes at most 100 ids
-            with contextlib.suppress(TelegramError):  # some may be gone or too old
-                await bot.delete_messages(chat_id, ids[start : start + 100])
+            for attempt in range(CLEAR_ATTEMPTS):
+                try:
+                    await bot.delete_messages(chat_id, ids[start : start + 100])
+                    break
+                except (TimedOut, NetworkError):
+                    await asyncio.sleep(0.5 * (attempt + 1))
+                except TelegramError as exc:  # too old, or a chat that is gone
+                    log.info("clear_chat_incomplete error=%s", type(exc).__name__)
+                    break
 
     async def _deliver(
         self,
@@ -445,13 +512,26 @@ class TelegramChannel:
         person: Person,
         received: list[int] | None = None,
     ) -> None:
+        user_key = self.conversation.user_key(person)
+        # Sending and recording under the lock the quick exit takes: see bot/outbound.py.
+        async with self.conversation.outbound.delivering(user_key):
+            await self._deliver_locked(chat_id, replies, source, user_key, received)
+
+    async def _deliver_locked(
+        self,
+        chat_id: int,
+        replies: list[Reply],
+        source: Message | None,
+        user_key: str,
+        received: list[int] | None,
+    ) -> None:
         bot = self.application.bot
         sent_ids: list[int] = []
+        if any(reply.clear_chat for reply in replies):
+            await self._clear_chat(chat_id, user_key, received or [])
+            received, source = None, None
         if any(not reply.tracked for reply in replies):
             received = None  # /forget: nothing of this chat stays on record
-        if any(reply.clear_chat for reply in replies):
-            await self._clear_chat(chat_id, person, received or [])
-            received, source = None, None
         for index, reply in enumerate(replies):
             markup = self._keyboard(reply.options)
             if index == 0 and reply.replace and source is not None:
@@ -484,7 +564,5 @@ class TelegramChannel:
                 break
         if sent_ids or received:
             await self.conversation.store.record_chat_messages(
-                self.conversation.user_key(person),
-                (received or []) + sent_ids,
-                self.conversation.clock(),
+                user_key, (received or []) + sent_ids, self.conversation.clock()
             )

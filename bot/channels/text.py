@@ -93,7 +93,7 @@ def text_event(person: Person, text: str, commands: Collection[str], **extra: ob
     if stripped.startswith("/") and len(stripped) > 1:
         command, _sep, args = stripped[1:].partition(" ")
         return Event(person, command=command.lower(), args=args.strip(), **extra)  # type: ignore[arg-type]
-    key = command_key(stripped)
+    key = command_key(stripped) if len(stripped) <= 64 else ""  # a command is one word
     if key in commands:
         return Event(person, command=key, text=stripped, **extra)  # type: ignore[arg-type]
     return Event(person, text=stripped, **extra)  # type: ignore[arg-type]

@@ -8,10 +8,13 @@ from typing import Any
 
 from bot.agenda import agenda_text, period
 from bot.booking import normalise_code
+from bot.config import Config
 from bot.conversation import Attachment, Conversation, Reply, escape, render_markup
 from bot.handlers.talk import rating_prompt
-from bot.i18n import _, use_language
-from bot.store.tickets import Ticket
+from bot.i18n import Catalogs, _, use_language
+from bot.outbound import EXITED
+from bot.store.privacy import GoneConversation
+from bot.store.tickets import StaffNotice, Ticket
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -79,10 +82,13 @@ class StaffMessage:
 
 async def relay_from_staff(
     conversation: Conversation, ticket: Ticket, message: StaffMessage
-) -> None:
+) -> str | None:
     """To a person on the staff chat's platform the message is copied (no origin shown);
     to anyone else its text and files are sent by the bot. A staff member with a signature
-    has their text replies sent with it."""
+    has their text replies sent with it.
+
+    Nothing reaches a person who closed the conversation, and a person who used the quick
+    exit gets the message only once they write again: the answer says so to the team."""
     store = conversation.store
     source = store.source_key("staff", str(message.message_id))
     text = message.text
@@ -90,6 +96,28 @@ async def relay_from_staff(
         await store.signature(message.staff_key) if text and not message.attachments else None
     )
     profile = await store.load_profile(ticket.user_key)
+    held = profile is not None and bool(profile.state.get(EXITED))
+    with use_language(conversation.catalogs, conversation.config.default_language):
+        if profile is None:
+            return "⚠️ " + escape(_("Not delivered: this person can no longer be reached."))
+        if ticket.status != "open" and not held:
+            return "⚠️ " + escape(
+                _(
+                    "Not delivered: {pseudonym} ended this conversation. "
+                    "It reaches them again only if they write."
+                ).format(pseudonym=ticket.pseudonym)
+            )
+        answer = (
+            "⏸ "
+            + escape(
+                _(
+                    "Held: {pseudonym} used the quick exit. Your message is delivered only "
+                    "when they write again."
+                ).format(pseudonym=ticket.pseudonym)
+            )
+            if held
+            else None
+        )
     payload: dict[str, Any] = {"kind": "copy", "message_id": message.message_id}
     if signature and text:
         payload = {
@@ -103,7 +131,42 @@ async def relay_from_staff(
             "text": escape(text or ""),
             "attachments": [a.as_payload() for a in message.attachments],
         }
-    await store.enqueue(ticket.id, "to_person", payload, source, conversation.clock())
+    now = conversation.clock()
+    if conversation.config.discreet:
+        # A notification preview shows the start of a message: the first line says nothing,
+        # and the message itself comes without a notification where the platform allows.
+        with use_language(conversation.catalogs, ticket.language):
+            first = reply_payload(Reply("🔔 " + escape(_("You have a new message."))))
+        neutral_source = store.source_key("staff-neutral", str(message.message_id))
+        await store.enqueue(ticket.id, "to_person", first, neutral_source, now, held=held)
+        payload["silent"] = True
+    await store.enqueue(ticket.id, "to_person", payload, source, now, held=held)
+    return answer
+
+
+def gone_notice(
+    catalogs: Catalogs, config: Config, gone: GoneConversation, reason: str
+) -> StaffNotice:
+    """Closes the topic of a person who can no longer be reached, saying why."""
+    with use_language(catalogs, config.default_language):
+        if reason == "forgotten":
+            text = _(
+                "{pseudonym} deleted their data (/forget): they can no longer be reached, and "
+                "the bot keeps nothing of this conversation."
+            )
+        else:
+            text = _(
+                "This conversation with {pseudonym} was deleted under the retention rules: "
+                "they can no longer be reached from here."
+            )
+    return StaffNotice(
+        "🗑 " + escape(text.format(pseudonym=gone.pseudonym)), gone.thread_id, closing=True
+    )
+
+
+def unreachable_text(conversation: Conversation) -> str:
+    with use_language(conversation.catalogs, conversation.config.default_language):
+        return "⚠️ " + escape(_("Not delivered: the person of this topic can no longer be reached."))
 
 
 async def set_signature(conversation: Conversation, staff_key: str, name: str) -> str:
@@ -125,6 +188,7 @@ async def close_conversation(conversation: Conversation, ticket: Ticket) -> str:
     if closed is not None:
         source = store.source_key("closed", str(ticket.id), now.isoformat())
         await store.enqueue(ticket.id, "to_person", reply_payload(prompt), source, now)
+        await conversation.stop_talking(ticket.user_key)
     with use_language(conversation.catalogs, conversation.config.default_language):
         return "✓ " + escape(
             _("{pseudonym}: conversation closed.").format(pseudonym=ticket.pseudonym)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import opening_status
-from bot.conversation import Option, Reply, StaleAction, Turn, escape
+from bot.conversation import Option, Reply, StaleAction, Turn, escape, has_buttons
+from bot.handlers.blocking import blocked_answer
 from bot.handlers.places import emergency_block, menu_row, status_line
 from bot.handlers.urgent import urgent_answer
 from bot.i18n import _
+from bot.outbound import EXITED
 from bot.store.tickets import Ticket
 
 AWAITING = "talk"
@@ -51,16 +53,41 @@ async def offer_talk(turn: Turn, args: list[str]) -> list[Reply]:
     return [Reply("\n\n".join(lines), options, replace=turn.event.action is not None)]
 
 
-async def start_talking(turn: Turn, args: list[str]) -> list[Reply]:
+async def _open(turn: Turn) -> Ticket:
     ticket = await turn.store.open_ticket(
         turn.profile.user_key, turn.lang, _subject(turn), turn.now, turn.config.staff.reopen_hours
     )
     turn.profile.state["awaiting"] = AWAITING
     turn.profile.state["ticket"] = ticket.id
+    return ticket
+
+
+def _talking(turn: Turn, text: str, with_menu: bool = False) -> Reply:
+    """A reply while the person writes to the team. Everything typed goes to the team, numbers
+    included, so leaving is a button (Telegram) or the /end command, never a number."""
+    if not has_buttons(turn.event.person):
+        end = _("To end the conversation, send /end.")
+        return Reply(f"{text}\n\n{escape(end)}")
+    rows = [[Option("✖ " + _("End the conversation"), "tk:end")]]
+    return Reply(text, [*rows, menu_row()] if with_menu else rows)
+
+
+async def start_talking(turn: Turn, args: list[str]) -> list[Reply]:
+    ticket = await _open(turn)
     write = _("Write your message now. You can also send a photo or a voice message.")
     seen = _("The team sees you as {pseudonym}.").format(pseudonym=ticket.pseudonym)
-    text = escape(f"{write} {seen}")
-    return [Reply(text, [[Option("✖ " + _("End the conversation"), "tk:end")], menu_row()])]
+    return [_talking(turn, escape(f"{write} {seen}"), with_menu=True)]
+
+
+async def typed_after_offer(turn: Turn) -> list[Reply] | None:
+    """Text typed under the offer, instead of pressing "write to the team": it is meant for the
+    team, and the offer just said what the team sees, so it goes to the team at once (asking
+    to confirm would cost a person in a hurry one more step)."""
+    ticket = await _open(turn)
+    replies = await relay_from_person(turn, confirm=True)
+    seen = escape(_("The team sees you as {pseudonym}.").format(pseudonym=ticket.pseudonym))
+    replies[-1].text = f"{seen} {replies[-1].text}"
+    return replies
 
 
 async def _current_ticket(turn: Turn) -> Ticket | None:
@@ -73,8 +100,12 @@ async def _current_ticket(turn: Turn) -> Ticket | None:
     return ticket
 
 
-async def relay_from_person(turn: Turn) -> list[Reply]:
-    """A message written while talking: queued for the team before anything is answered."""
+async def relay_from_person(turn: Turn, confirm: bool = False) -> list[Reply]:
+    """A message written while talking: queued for the team before anything is answered.
+    The first of a conversation (or any, with `confirm`) is confirmed with "Sent"."""
+    blocked = await blocked_answer(turn)  # staff used /block: nothing reaches the team
+    if blocked is not None:
+        return blocked
     ticket = await _current_ticket(turn)
     if ticket is None or ticket.status != "open":
         # Closed by staff meanwhile: the same conversation comes back if it is recent enough.
@@ -113,7 +144,7 @@ async def relay_from_person(turn: Turn) -> list[Reply]:
     # The team may be closed or busy: a disclosure gets the urgent steps now, as well as
     # going to the team.
     urgent = urgent_answer(turn, event.text) if event.text else None
-    if not first:
+    if not first and not confirm:
         return [urgent] if urgent else []
     lines = [escape(_("Sent. The team will answer here."))]
     if (
@@ -121,7 +152,7 @@ async def relay_from_person(turn: Turn) -> list[Reply]:
         and not turn.config.staff.hours.is_empty()
     ):
         lines += _hours_note(turn)[0:1]
-    sent = Reply("\n\n".join(lines), [[Option("✖ " + _("End the conversation"), "tk:end")]])
+    sent = _talking(turn, "\n\n".join(lines))
     return [urgent, sent] if urgent else [sent]
 
 
@@ -134,13 +165,32 @@ async def conversation_action(turn: Turn, args: list[str]) -> list[Reply]:
     raise StaleAction
 
 
-async def end_talking(turn: Turn, args: list[str]) -> list[Reply]:
-    ticket = await _current_ticket(turn)
+async def _close(turn: Turn, kind: str) -> Ticket | None:
+    """Closes the person's open conversation, if any, and tells the team how it ended."""
     turn.profile.state.pop("awaiting", None)
+    ticket = await turn.store.latest_ticket_for(turn.profile.user_key)
     if ticket is not None and ticket.status == "open":
         await turn.store.close_ticket(ticket.id, turn.now)
-        source = turn.store.source_key("ended", str(ticket.id), turn.now.isoformat())
-        await turn.store.enqueue(ticket.id, "to_staff", {"kind": "ended"}, source, turn.now)
+        if ticket.thread_id is None and ticket.waiting_since is None:
+            return ticket  # nothing was written: the team never saw this conversation
+        source = turn.store.source_key(kind, str(ticket.id), turn.now.isoformat())
+        await turn.store.enqueue(ticket.id, "to_staff", {"kind": kind}, source, turn.now)
+    return ticket
+
+
+async def end_for_safety(turn: Turn) -> None:
+    """The quick exit: the conversation with the team ends, the team is told not to write
+    first, and anything the team sends waits until the person writes again."""
+    await _close(turn, "exited")
+    await turn.store.hold_for_person(turn.profile.user_key)
+    turn.profile.state[EXITED] = True
+
+
+async def end_talking(turn: Turn, args: list[str]) -> list[Reply]:
+    ticket = await _close(turn, "ended")
+    if ticket is None or ticket.status != "open":  # an old button, or /end typed twice
+        text = escape(_("You are not in a conversation with the team."))
+        return [Reply(text, [menu_row()], replace=turn.event.action is not None)]
     return [
         rating_prompt(
             ticket.id if ticket else 0,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.store.bookings import Appointment, BookingQueries, iso
+
+
+@dataclass(frozen=True)
+class GoneConversation:
+    """A deleted conversation whose topic the team must hear about."""
+
+    pseudonym: str
+    thread_id: int
 
 
 @dataclass(frozen=True)
@@ -13,6 +21,7 @@ class Forgotten:
     cancelled: list[Appointment]  # upcoming appointments the team must hear about
     appointments: int
     conversations: int
+    gone: list[GoneConversation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -20,10 +29,12 @@ class Purged:
     conversations: int
     appointments: int
     people: int
+    gone: list[GoneConversation] = field(default_factory=list)
 
 
 CLEARABLE_HOURS = 48  # Telegram: bots may delete messages up to 48 hours old
 SEEN_MESSAGE_DAYS = 7  # long past any redelivery after a reconnection
+GONE_THREAD_DAYS = 90  # staff writing in a deleted conversation's topic are told, this long
 
 
 class PrivacyQueries(BookingQueries):
@@ -58,9 +69,11 @@ class PrivacyQueries(BookingQueries):
         return cursor.rowcount == 1
 
     async def forget(self, user_key: str, now: datetime) -> Forgotten:
-        """Everything about one person, in one transaction. Counters, which hold no key, stay."""
+        """Everything about one person, in one transaction. Counters, which hold no key, stay.
+        The chat's message ids stay for the channel's clearing, which takes them next."""
         upcoming = await self.upcoming_for(user_key, now)
         async with self.transaction():
+            gone = await self._bury_threads("user_key = ?", (user_key,), now)
             for appointment in upcoming:
                 await self._count(now, appointment.type, appointment.location, "cancelled")
             cursor = await self._db.execute(
@@ -70,8 +83,28 @@ class PrivacyQueries(BookingQueries):
             cursor = await self._db.execute("DELETE FROM tickets WHERE user_key = ?", (user_key,))
             conversations = cursor.rowcount
             await self._db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
-            await self._db.execute("DELETE FROM chat_messages WHERE user_key = ?", (user_key,))
-        return Forgotten(upcoming, appointments, conversations)
+        return Forgotten(upcoming, appointments, conversations, gone)
+
+    async def _bury_threads(
+        self, where: str, args: tuple[object, ...], now: datetime
+    ) -> list[GoneConversation]:
+        """The topics of the conversations about to be deleted, remembered by topic id only."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT pseudonym, thread_id FROM tickets WHERE thread_id IS NOT NULL AND {where}",
+            args,
+        )
+        gone = [GoneConversation(str(pseudonym), int(thread)) for pseudonym, thread in rows]
+        await self._db.executemany(
+            "INSERT OR REPLACE INTO gone_threads (thread_id, at) VALUES (?, ?)",
+            [(conversation.thread_id, iso(now)) for conversation in gone],
+        )
+        return gone
+
+    async def thread_is_gone(self, thread_id: int) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM gone_threads WHERE thread_id = ?", (thread_id,)
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     async def purge_expired(
         self,
@@ -81,10 +114,17 @@ class PrivacyQueries(BookingQueries):
         appointment_days: int,
         inactive_user_days: int,
     ) -> Purged:
+        expired = iso(now - timedelta(days=closed_conversation_days))
+        stale = (today - timedelta(days=inactive_user_days)).isoformat()
         async with self.transaction():
+            gone = await self._bury_threads(
+                "((status = 'closed' AND closed_at < ?) OR user_key IN "
+                "(SELECT user_key FROM users WHERE last_seen < ?))",
+                (expired, stale),
+                now,
+            )
             cursor = await self._db.execute(
-                "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?",
-                (iso(now - timedelta(days=closed_conversation_days)),),
+                "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?", (expired,)
             )
             conversations = cursor.rowcount
             cursor = await self._db.execute(
@@ -92,7 +132,6 @@ class PrivacyQueries(BookingQueries):
                 (iso(now - timedelta(days=appointment_days)),),
             )
             appointments = cursor.rowcount
-            stale = (today - timedelta(days=inactive_user_days)).isoformat()
             for table in ("appointments", "tickets"):
                 await self._db.execute(
                     f"DELETE FROM {table} WHERE user_key IN "
@@ -109,4 +148,8 @@ class PrivacyQueries(BookingQueries):
                 "DELETE FROM seen_messages WHERE at < ?",
                 (iso(now - timedelta(days=SEEN_MESSAGE_DAYS)),),
             )
-        return Purged(conversations, appointments, people)
+            await self._db.execute(
+                "DELETE FROM gone_threads WHERE at < ?",
+                (iso(now - timedelta(days=GONE_THREAD_DAYS)),),
+            )
+        return Purged(conversations, appointments, people, gone)
