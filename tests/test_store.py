@@ -12,6 +12,7 @@ from cryptography.exceptions import InvalidTag
 from bot.outbound import Outbound
 from bot.store import Keys, Profile, Store
 from bot.store.migrations import MIGRATIONS
+from bot.store.tickets import StaffNotice
 
 
 async def test_migrations_apply_once_and_use_wal(tmp_path: Path) -> None:
@@ -79,10 +80,10 @@ async def test_staff_notices_survive_a_failed_post_and_a_restart(tmp_path: Path)
     posted: list[str] = []
     refusals = [RuntimeError("the staff group is unreachable")]
 
-    async def post(text: str) -> None:
+    async def post(notice: StaffNotice) -> None:
         if refusals:
             raise refusals.pop()
-        posted.append(text)
+        posted.append(notice.text)
 
     store = await Store.open(tmp_path / "bot.sqlite3", keys)
     outbound = Outbound(store, lambda: now)
