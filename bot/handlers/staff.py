@@ -85,16 +85,36 @@ async def relay_from_staff(
 ) -> str | None:
     """To a person on the staff chat's platform the message is copied (no origin shown);
     to anyone else its text and files are sent by the bot. A staff member with a signature
-    has their text replies sent with it.
-
-    Nothing reaches a person who closed the conversation, and a person who used the quick
-    exit gets the message only once they write again: the answer says so to the team."""
+    has their text replies sent with it. Returns what to tell the team, if anything."""
     store = conversation.store
-    source = store.source_key("staff", str(message.message_id))
     text = message.text
     signature = (
         await store.signature(message.staff_key) if text and not message.attachments else None
     )
+    profile = await store.load_profile(ticket.user_key)
+    payload: dict[str, Any] = {"kind": "copy", "message_id": message.message_id}
+    if signature and text:
+        payload = {
+            "kind": "reply",
+            "text": f"{escape(text)}\n\n— {escape(signature)}",
+            "options": [],
+        }
+    elif profile is not None and profile.channel != message.channel:
+        payload = {
+            "kind": "files",
+            "text": escape(text or ""),
+            "attachments": [a.as_payload() for a in message.attachments],
+        }
+    return await _to_person(conversation, ticket, payload, ("staff", str(message.message_id)))
+
+
+async def _to_person(
+    conversation: Conversation, ticket: Ticket, payload: dict[str, Any], ref: tuple[str, ...]
+) -> str | None:
+    """Everything staff send a person goes through here. Nothing reaches a person who ended
+    the conversation; a person who used the quick exit gets it only once they write again;
+    in discreet mode a neutral line rings first. Returns what to tell the team, if anything."""
+    store = conversation.store
     profile = await store.load_profile(ticket.user_key)
     held = profile is not None and bool(profile.state.get(EXITED))
     with use_language(conversation.catalogs, conversation.config.default_language):
@@ -118,29 +138,16 @@ async def relay_from_staff(
             if held
             else None
         )
-    payload: dict[str, Any] = {"kind": "copy", "message_id": message.message_id}
-    if signature and text:
-        payload = {
-            "kind": "reply",
-            "text": f"{escape(text)}\n\n— {escape(signature)}",
-            "options": [],
-        }
-    elif profile is not None and profile.channel != message.channel:
-        payload = {
-            "kind": "files",
-            "text": escape(text or ""),
-            "attachments": [a.as_payload() for a in message.attachments],
-        }
     now = conversation.clock()
     if conversation.config.discreet:
         # A notification preview shows the start of a message: the first line says nothing,
         # and the message itself comes without a notification where the platform allows.
         with use_language(conversation.catalogs, ticket.language):
             first = reply_payload(Reply("🔔 " + escape(_("You have a new message."))))
-        neutral_source = store.source_key("staff-neutral", str(message.message_id))
-        await store.enqueue(ticket.id, "to_person", first, neutral_source, now, held=held)
-        payload["silent"] = True
-    await store.enqueue(ticket.id, "to_person", payload, source, now, held=held)
+        neutral = store.source_key("neutral", *ref)
+        await store.enqueue(ticket.id, "to_person", first, neutral, now, held=held)
+        payload = {**payload, "silent": True}
+    await store.enqueue(ticket.id, "to_person", payload, store.source_key(*ref), now, held=held)
     return answer
 
 
@@ -205,11 +212,14 @@ async def send_topic(conversation: Conversation, ticket: Ticket, topic_id: str) 
             return escape(_("Unknown topic. Known topics: {topics}.").format(topics=known))
         now = conversation.clock()
         reply = Reply(f"<b>{escape(text.title)}</b>\n\n{render_markup(text.short)}")
-        source = conversation.store.source_key("sent", str(ticket.id), topic_id, now.isoformat())
-        await conversation.store.enqueue(ticket.id, "to_person", reply_payload(reply), source, now)
-        return "✓ " + escape(
+        ref = ("sent", str(ticket.id), topic_id, now.isoformat())
+        refused = await _to_person(conversation, ticket, reply_payload(reply), ref)
+        if refused is not None and not refused.startswith("⏸"):
+            return refused
+        sent = "✓ " + escape(
             _("Sent to {pseudonym}: {title}").format(pseudonym=ticket.pseudonym, title=text.title)
         )
+        return sent if refused is None else f"{sent}\n{refused}"
 
 
 async def tickets_text(conversation: Conversation) -> str:
