@@ -4,11 +4,14 @@ or sends what they should not (issue 13: points 1-7 and 15)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+
+import yaml
 
 from bot.reminders import send_due_reminders
 from bot.retention import purge_expired
 from tests.booking_helpers import ENGLISH, book_rapid_test
-from tests.conftest import STAFF_CHAT, FakeClock, RunningBot, SignalPerson, TelegramPerson
+from tests.conftest import ROOT, STAFF_CHAT, FakeClock, RunningBot, SignalPerson, TelegramPerson
 from tests.fakes.bot_api import ChatMessage, FakeBotAPI, FakeUser
 from tests.fakes.signal_cli import FakeSignalCli
 
@@ -298,3 +301,24 @@ async def test_quick_exit_on_signal_deletes_team_replies_and_reminders(
         key = runtime.conversation.user_key(ana.core_person())
         profile = await runtime.store.load_profile(key)
         assert profile is not None and profile.state.get("exited")
+
+
+async def test_forget_deletes_the_topic_where_the_organisation_chose_so(
+    running_bot: RunningBot,
+    bot_api: FakeBotAPI,
+    staff_chat: int,
+    env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    config = yaml.safe_load((ROOT / "config.example.yaml").read_text())
+    config["staff"]["delete_forgotten_topics"] = True
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    env["BOT_CONFIG"] = str(path)
+    eve = english_speaker(bot_api, 5550007011)
+    async with running_bot():
+        thread = await talk_to_the_team(eve, bot_api, "please forget me")
+        question = await eve.send("/forget")
+        await eve.tap(question, "Yes, delete everything")
+        await bot_api.wait_for(lambda: thread not in bot_api.topics[STAFF_CHAT])
+        assert not in_topic(bot_api, thread), "deleted with everything in it"
