@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.store.database import private_directory
+
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -49,7 +51,7 @@ class Settings:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("BOT_DATA_DIR") or "./data")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     staff = env.get("TELEGRAM_STAFF_CHAT_ID") or None
     try:
         staff_chat_id = int(staff) if staff else None
@@ -100,8 +102,10 @@ def _secret_key(value: str | None, data_dir: Path) -> bytes:
     # Production must pass BOT_SECRET_KEY and keep it away from the disk (see README).
     path = data_dir / SECRET_FILE
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # 0600 from the first byte: O_EXCL with the mode, never a moment readable by others.
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
         log.warning("secret_key_generated path=%s (set BOT_SECRET_KEY in production)", path)
     else:
         log.warning("secret_key_from_data_dir path=%s (set BOT_SECRET_KEY in production)", path)

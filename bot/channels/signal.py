@@ -324,7 +324,8 @@ class SignalChannel:
     async def _first_sight(self, person: Person, envelope: dict[str, Any]) -> bool:
         store = self.conversation.store
         key = store.source_key(CHANNEL, "in", person.platform_id, str(envelope.get("timestamp")))
-        return await store.first_sight(key, self.conversation.clock())
+        user_key = self.conversation.user_key(person)
+        return await store.first_sight(key, user_key, self.conversation.clock())
 
     async def _on_edit(self, person: Person, edit: dict[str, Any]) -> None:
         """An edited message follows to the team's copy, as on Telegram."""

@@ -123,7 +123,9 @@ async def answer_risk(turn: Turn, args: list[str]) -> list[Reply]:
         raise StaleAction
     kind = _type(turn, args[0])
     booking = _state(turn)
-    booking.update(type=kind.id, risk=args[1])
+    # Only that it was asked is kept: the answer (when a risk was) is used for the advice
+    # below and never stored.
+    booking.update(type=kind.id, risk="asked")
     booking.setdefault("token", secrets.token_hex(6))
     notes = turn.content.notes[turn.lang]
     advice = []

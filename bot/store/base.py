@@ -30,6 +30,13 @@ class StoreBase:
         """A keyed hash naming a message to relay, for de-duplication without raw ids."""
         return self._keys.pseudonym("relay-source", ":".join(parts))
 
+    async def checkpoint(self) -> None:
+        """Moves the write-ahead log into the database and empties it: after a forget or a
+        purge, the deleted rows must not wait in the -wal file (secure_delete then zeroes
+        them in the database)."""
+        async with self.write_lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def _begin_immediate(self) -> None:
         # SQLite's busy timeout covers most waits for another process's write lock, but in
         # WAL mode some (a checkpoint, a snapshot that moved on) answer "locked" at once:

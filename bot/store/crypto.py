@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 NONCE_BYTES = 12
+SEALED_TEXT = "sealed:"
 
 
 def _derive(secret: bytes, purpose: str) -> bytes:
@@ -43,6 +44,16 @@ class Keys:
     def unseal(self, sealed: bytes, bound_to: str) -> str:
         nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         return self._aead.decrypt(nonce, body, bound_to.encode()).decode()
+
+    def seal_text(self, plaintext: str, bound_to: str) -> str:
+        """`seal` for a TEXT column: base64 after a marker that tells it from older clear
+        values."""
+        return SEALED_TEXT + base64.b64encode(self.seal(plaintext, bound_to)).decode()
+
+    def unseal_text(self, stored: str, bound_to: str) -> str:
+        if not stored.startswith(SEALED_TEXT):  # written in clear by an older version
+            return stored
+        return self.unseal(base64.b64decode(stored[len(SEALED_TEXT) :]), bound_to)
 
     def button_tag(self, payload: str) -> str:
         """Short signature for button data; 48 bits is plenty against guessing within 64 bytes."""

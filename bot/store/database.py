@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,20 @@ from bot.store.rotation import RotationQueries
 from bot.store.tickets import StaffNoticeQueries, TicketQueries
 
 log = logging.getLogger(__name__)
+
+
+def private_directory(path: Path) -> None:
+    """Created readable by the bot's user only (and made so if it was not)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """The database file, created 0600 before SQLite opens it: SQLite gives its -wal and -shm
+    files the database file's mode."""
+    private_directory(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
 
 
 @dataclass
@@ -43,12 +58,14 @@ class Store(PrivacyQueries, TicketQueries, StaffNoticeQueries, RotationQueries):
 
     @classmethod
     async def open(cls, path: Path, keys: Keys) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE for bookings).
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten with zeros, not left in free pages of the file.
+            await db.execute("PRAGMA secure_delete=ON")
             # NORMAL is durable across process crashes in WAL mode; only power loss can
             # drop the last transactions.
             await db.execute("PRAGMA synchronous=NORMAL")
@@ -96,8 +113,17 @@ class Store(PrivacyQueries, TicketQueries, StaffNoticeQueries, RotationQueries):
             channel=channel,
             address=self._keys.unseal(sealed, user_key),
             language=language,
-            state=json.loads(state),
+            state=self._unseal_state(state, user_key),
         )
+
+    def _seal_state(self, profile: Profile) -> str:
+        """The conversation state holds what the person typed (a nickname): sealed like the
+        address, bound to the person."""
+        plain = json.dumps(profile.state, separators=(",", ":"))
+        return self._keys.seal_text(plain, profile.user_key)
+
+    def _unseal_state(self, stored: str, user_key: str) -> dict[str, Any]:
+        return dict(json.loads(self._keys.unseal_text(stored, user_key)))
 
     async def save_profile(self, profile: Profile, today: date) -> None:
         sealed = self._keys.seal(profile.address, profile.user_key)
@@ -111,7 +137,7 @@ class Store(PrivacyQueries, TicketQueries, StaffNoticeQueries, RotationQueries):
         async with self.write_lock:
             await self._db.execute(
                 "UPDATE users SET state = ? WHERE user_key = ?",
-                (json.dumps(profile.state, separators=(",", ":")), profile.user_key),
+                (self._seal_state(profile), profile.user_key),
             )
 
     async def _save_profile(self, profile: Profile, sealed: bytes, day: str) -> None:
@@ -130,7 +156,7 @@ class Store(PrivacyQueries, TicketQueries, StaffNoticeQueries, RotationQueries):
                 profile.channel,
                 sealed,
                 profile.language,
-                json.dumps(profile.state, separators=(",", ":")),
+                self._seal_state(profile),
                 day,
                 day,
             ),

@@ -164,4 +164,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tickets ADD COLUMN blocked_until TEXT;
     ALTER TABLE tickets ADD COLUMN block_told INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10: Signal's seen-message hashes carry the person's pseudonym, so /forget removes them
+    # (older rows, without it, age out within hours).
+    """
+    ALTER TABLE seen_messages ADD COLUMN user_key TEXT;
+    CREATE INDEX seen_messages_by_person ON seen_messages (user_key);
+    """,
 ]

@@ -33,7 +33,10 @@ class Purged:
 
 
 CLEARABLE_HOURS = 48  # Telegram: bots may delete messages up to 48 hours old
-SEEN_MESSAGE_DAYS = 7  # long past any redelivery after a reconnection
+# signal-cli delivers again only what it could not hand over before a disconnection, within
+# seconds or minutes of the reconnection; six hours covers a long outage and keeps no trace of
+# who wrote when beyond the night.
+SEEN_MESSAGE_HOURS = 6
 GONE_THREAD_DAYS = 90  # staff writing in a deleted conversation's topic are told, this long
 
 
@@ -60,11 +63,13 @@ class PrivacyQueries(BookingQueries):
             await self._db.execute("DELETE FROM chat_messages WHERE user_key = ?", (user_key,))
         return ids
 
-    async def first_sight(self, key: str, now: datetime) -> bool:
-        """True the first time a message key is seen; False for a message handled before."""
+    async def first_sight(self, key: str, user_key: str, now: datetime) -> bool:
+        """True the first time a message key is seen; False for a message handled before.
+        The person's pseudonym goes with it so /forget removes it."""
         async with self.write_lock:
             cursor = await self._db.execute(
-                "INSERT OR IGNORE INTO seen_messages (key, at) VALUES (?, ?)", (key, iso(now))
+                "INSERT OR IGNORE INTO seen_messages (key, at, user_key) VALUES (?, ?, ?)",
+                (key, iso(now), user_key),
             )
         return cursor.rowcount == 1
 
@@ -83,6 +88,8 @@ class PrivacyQueries(BookingQueries):
             cursor = await self._db.execute("DELETE FROM tickets WHERE user_key = ?", (user_key,))
             conversations = cursor.rowcount
             await self._db.execute("DELETE FROM users WHERE user_key = ?", (user_key,))
+            await self._db.execute("DELETE FROM seen_messages WHERE user_key = ?", (user_key,))
+        await self.checkpoint()
         return Forgotten(upcoming, appointments, conversations, gone)
 
     async def _bury_threads(
@@ -146,10 +153,11 @@ class PrivacyQueries(BookingQueries):
             )
             await self._db.execute(
                 "DELETE FROM seen_messages WHERE at < ?",
-                (iso(now - timedelta(days=SEEN_MESSAGE_DAYS)),),
+                (iso(now - timedelta(hours=SEEN_MESSAGE_HOURS)),),
             )
             await self._db.execute(
                 "DELETE FROM gone_threads WHERE at < ?",
                 (iso(now - timedelta(days=GONE_THREAD_DAYS)),),
             )
+        await self.checkpoint()
         return Purged(conversations, appointments, people, gone)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from cryptography.exceptions import InvalidTag
 
 from bot.store.base import StoreBase
-from bot.store.crypto import Keys
+from bot.store.crypto import SEALED_TEXT, Keys
 
 # Tables that hold a person's key.
-PERSON_TABLES = ("users", "appointments", "tickets", "chat_messages")
+PERSON_TABLES = ("users", "appointments", "tickets", "chat_messages", "seen_messages")
 
 
 class RotationQueries(StoreBase):
@@ -44,25 +44,41 @@ class RotationQueries(StoreBase):
                         (self._keys.seal(plain, bound_to), rowid),
                     )
                     changed += 1
+            # The conversation state, sealed as text.
+            async with self._db.execute("SELECT user_key, state FROM users") as cursor:
+                states = [tuple(row) async for row in cursor]
+            for user_key, stored in states:
+                try:
+                    plain = self._keys.unseal_text(stored, user_key)
+                    if stored.startswith(SEALED_TEXT):
+                        continue  # already under the current key
+                except InvalidTag:
+                    plain = previous.unseal_text(stored, user_key)
+                await self._db.execute(
+                    "UPDATE users SET state = ? WHERE user_key = ?",
+                    (self._keys.seal_text(plain, user_key), user_key),
+                )
+                changed += 1
         return changed
 
     async def rename_person(self, old_key: str, new_key: str) -> bool:
         """Move a person from their old pseudonym to the new one, everywhere, at once."""
         async with self.transaction():
             async with self._db.execute(
-                "SELECT address FROM users WHERE user_key = ?", (old_key,)
+                "SELECT address, state FROM users WHERE user_key = ?", (old_key,)
             ) as cursor:
                 row = await cursor.fetchone()
             if row is None:
                 return False
             address = self._keys.unseal(row[0], old_key)
+            state = self._keys.unseal_text(row[1], old_key)
             for table in PERSON_TABLES:
                 await self._db.execute(
                     f"UPDATE {table} SET user_key = ? WHERE user_key = ?", (new_key, old_key)
                 )
             # The address is bound to the person's key: seal it again under the new one.
             await self._db.execute(
-                "UPDATE users SET address = ? WHERE user_key = ?",
-                (self._keys.seal(address, new_key), new_key),
+                "UPDATE users SET address = ?, state = ? WHERE user_key = ?",
+                (self._keys.seal(address, new_key), self._keys.seal_text(state, new_key), new_key),
             )
         return True
