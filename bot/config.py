@@ -286,6 +286,9 @@ class Signal(Strict):
     # Disappearing messages the bot turns on in its chat with each new person on Signal
     # (0 leaves them off). People can change the timer in the chat's settings.
     disappearing_messages_hours: Annotated[int, Field(ge=0, le=24 * 28)] = 24
+    # Larger attachments are not fetched from signal-cli nor passed on (the person is told):
+    # Telegram bots may send files up to 50 MB, and a file is held in memory while relayed.
+    max_attachment_mb: Annotated[int, Field(ge=1, le=50)] = 20
 
 
 class Organisation(Strict):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import mimetypes
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,6 +65,15 @@ class Media:
     data: bytes
     content_type: str
     filename: str
+
+
+def neutral_file_name(content_type: str) -> str:
+    """'document.pdf' for application/pdf: a file's own name may hold a real name
+    ("Maria_passport.jpg"), so none travels between the person and the team."""
+    extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
+    kind = content_type.split("/", 1)[0]
+    stem = {"image": "photo", "audio": "audio", "video": "video"}.get(kind, "document")
+    return stem + extension
 
 
 StaffDelivery = Callable[[Ticket, dict[str, Any]], Awaitable[None]]

@@ -19,16 +19,17 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
 from babel.dates import format_timedelta
 
 from bot.channels.text import numbered, split_text, styled, text_event
-from bot.conversation import Attachment, Conversation, Option, Person, Reply
+from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
-from bot.relay import Media, Relay, RetryLater, Undeliverable
+from bot.relay import Media, Relay, RetryLater, Undeliverable, neutral_file_name
 from bot.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -162,19 +163,30 @@ class SignalChannel:
         self._pending.clear()
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
+        """A line that is too long, too deeply nested or otherwise wrong costs that line only:
+        never the connection, nor the lines after it."""
         while True:
-            line = await reader.readline()
+            try:
+                line = await reader.readline()
+            except ValueError:
+                # Over the reader's limit: asyncio drops what it buffered; the rest of the
+                # line arrives as a fragment that is not JSON, and is skipped below.
+                log.warning("signal_line_too_long")
+                continue
             if not line:
                 return
             try:
                 message = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 log.warning("signal_bad_json length=%d", len(line))
                 continue
             if not isinstance(message, dict):
                 log.warning("signal_bad_message type=%s", type(message).__name__)
                 continue
-            self._dispatch(message)
+            try:
+                self._dispatch(message)
+            except Exception as exc:  # a well-formed line with fields of unexpected types
+                log.warning("signal_bad_message error=%s", type(exc).__name__)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         ident = message.get("id")
@@ -290,17 +302,14 @@ class SignalChannel:
             return
         body = data.get("message")
         text = body if isinstance(body, str) else ""
-        attachments = tuple(
-            Attachment(
-                CHANNEL,
-                str(item["id"]),
-                str(item.get("contentType") or "application/octet-stream"),
-                item.get("filename") if isinstance(item.get("filename"), str) else None,
-            )
-            for item in data.get("attachments") or []
-            if isinstance(item, dict) and item.get("id")
-        )
-        if not text.strip() and not attachments:
+        refused = refused_kind(data, text)
+        if refused is not None:
+            if await self._first_sight(person, envelope):
+                replies = await self.conversation.handle(Event(person, refused=refused))
+                await self._deliver(person, replies)
+            return
+        attachments, too_big = self._attachments(data)
+        if not text.strip() and not attachments and not too_big:
             # A timer change, a reaction, a deletion, a profile update: nothing to answer.
             log.debug("signal_data_ignored")
             return
@@ -316,10 +325,41 @@ class SignalChannel:
             message_ref=str(envelope.get("timestamp") or data.get("timestamp")),
             attachments=attachments,
         )
-        replies = await self.conversation.handle(event)
+        replies = await self.conversation.handle(event) if text.strip() or attachments else []
+        if too_big:
+            replies.append(await self._too_big(person))
         if is_new:
             await self._turn_on_disappearing(person.address)
         await self._deliver(person, replies)
+
+    def _attachments(self, data: dict[str, Any]) -> tuple[tuple[Attachment, ...], int]:
+        """The files to pass on, under neutral names, and how many were too big to fetch
+        (signal-cli announces each one's size in the envelope: JsonAttachment.size)."""
+        limit = self.conversation.config.signal.max_attachment_mb * 1024 * 1024
+        kept: list[Attachment] = []
+        too_big = 0
+        items = data.get("attachments")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not item.get("id"):
+                continue
+            size = item.get("size")
+            if not isinstance(size, int) or size > limit:
+                too_big += 1  # an unknown size is not fetched blindly either
+                continue
+            content_type = str(item.get("contentType") or "application/octet-stream")
+            kept.append(
+                Attachment(CHANNEL, str(item["id"]), content_type, neutral_file_name(content_type))
+            )
+        return tuple(kept), too_big
+
+    async def _too_big(self, person: Person) -> Reply:
+        lang = await self.conversation.language_for(person)
+        limit = self.conversation.config.signal.max_attachment_mb
+        with use_language(self.conversation.catalogs, lang):
+            text = _(
+                "This file is too big to pass on (more than {size} MB). It was not sent to anyone."
+            ).format(size=limit)
+        return Reply(text)
 
     async def _first_sight(self, person: Person, envelope: dict[str, Any]) -> bool:
         store = self.conversation.store
@@ -511,6 +551,28 @@ class SignalChannel:
         extension = content_type.split("/")[-1].split(";")[0] or "bin"
         name = attachment.get("filename") or f"file.{extension}"
         return Media(base64.b64decode(encoded), content_type, str(name))
+
+
+# Parts of a Signal data message that are never passed on (signal-cli JsonDataMessage): a
+# shared contact card says who someone is; payments, polls, gift badges and story replies are
+# not for the team. A location is sent by Signal apps as text with a map link.
+IDENTIFYING_PARTS = ("contacts",)
+OTHER_PARTS = ("payment", "pollCreate", "pollVote", "pollTerminate", "giftBadge", "storyContext")
+MAP_LINK = re.compile(
+    r"https?://(?:maps\.google\.[a-z.]+/maps\?q=|www\.google\.[a-z.]+/maps|maps\.app\.goo\.gl/|"
+    r"goo\.gl/maps/|www\.openstreetmap\.org/|maps\.apple\.com/)",
+    re.IGNORECASE,
+)
+
+
+def refused_kind(data: dict[str, Any], text: str) -> str | None:
+    """'identifying' for a contact card or a location, 'other' for the rest of what is never
+    passed on, None for text and files."""
+    if any(data.get(part) for part in IDENTIFYING_PARTS) or MAP_LINK.search(text[:2000]):
+        return "identifying"
+    if any(data.get(part) for part in OTHER_PARTS):
+        return "other"
+    return None
 
 
 def data_uri(media: Media) -> str:

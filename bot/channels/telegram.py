@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import mimetypes
 from typing import Any
 
 from telegram import (
@@ -40,7 +39,7 @@ from bot.channels.telegram_staff import StaffGroup
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
-from bot.relay import Media, Relay, Undeliverable
+from bot.relay import Media, Relay, Undeliverable, neutral_file_name
 from bot.store import Keys
 from bot.store.tickets import Ticket
 
@@ -70,14 +69,6 @@ def refused_kind(message: Message) -> str | None:
     if any(getattr(message, kind, None) for kind in OTHER_KINDS):
         return "other"
     return None
-
-
-def neutral_file_name(content_type: str) -> str:
-    """'document.pdf' for application/pdf: a file's own name may hold a real name."""
-    extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
-    kind = content_type.split("/", 1)[0]
-    stem = {"image": "photo", "audio": "audio", "video": "video"}.get(kind, "document")
-    return stem + extension
 
 
 class ButtonCodec:
