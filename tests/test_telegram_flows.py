@@ -205,6 +205,7 @@ async def test_commands_are_registered_in_every_language(
         "language",
         "appointments",
         "talk",
+        "end",
         "privacy",
         "forget",
         "clear",
