@@ -130,4 +130,5 @@ async def test_staff_block_a_person_for_a_while(
         clock.now += timedelta(days=2, minutes=1)
         bot_api.user_sends(ana.user, "two days later")
         await bot_api.wait_for(lambda: copies_in(bot_api, STAFF_CHAT)[-1].text == "two days later")
-        assert "Indiquez un nombre de jours" in await _staff(bot_api, "/block soon", thread_id=thread)
+        refused = await _staff(bot_api, "/block soon", thread_id=thread)
+        assert "Indiquez un nombre de jours" in refused
