@@ -19,12 +19,12 @@ import contextlib
 import itertools
 import json
 import logging
-import re
 from datetime import timedelta
 from typing import Any
 
 from babel.dates import format_timedelta
 
+from bot.channels.signal_input import ANSWER_ID_AT_END, Dropped, next_line, refused_kind
 from bot.channels.text import numbered, split_text, styled, text_event
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
@@ -57,6 +57,13 @@ class ConnectionLost(Exception):
     """The daemon is not reachable right now; the caller may retry later."""
 
 
+class AnswerTooLong(SignalError):
+    """The answer was over the line limit and dropped: a file larger than announced."""
+
+    def __init__(self) -> None:
+        super().__init__(0, "answer over the line limit")
+
+
 def parse_address(value: str) -> tuple[str, int] | str:
     """`127.0.0.1:7583` -> ("127.0.0.1", 7583); anything else is a UNIX socket path."""
     host, sep, port = value.rpartition(":")
@@ -66,6 +73,8 @@ def parse_address(value: str) -> tuple[str, int] | str:
 
 
 def delivery_error(exc: Exception) -> RetryLater | Undeliverable:
+    if isinstance(exc, AnswerTooLong):
+        return Undeliverable("answer too long")  # it would be as long the next time
     if isinstance(exc, ConnectionLost | TimeoutError):
         return RetryLater(5)
     if isinstance(exc, SignalError) and "unregistered" in exc.message.lower():
@@ -122,7 +131,10 @@ class SignalChannel:
 
     # --- connection ----------------------------------------------------------------------------
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        limit = 64 * 1024 * 1024  # a line carries a whole attachment, base64-encoded
+        # getAttachment answers with the whole file base64-encoded on one line (signal-cli
+        # GetAttachmentCommand.java): the longest line expected is the largest file passed on.
+        largest = self.conversation.config.signal.max_attachment_mb * 1024 * 1024
+        limit = largest * 4 // 3 + 1024 * 1024
         if isinstance(self.address, tuple):
             return await asyncio.open_connection(*self.address, limit=limit)
         return await asyncio.open_unix_connection(self.address, limit=limit)
@@ -164,17 +176,16 @@ class SignalChannel:
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         """A line that is too long, too deeply nested or otherwise wrong costs that line only:
-        never the connection, nor the lines after it."""
+        never the connection, nor the lines after it. Logs say what was wrong, never what the
+        line held."""
         while True:
-            try:
-                line = await reader.readline()
-            except ValueError:
-                # Over the reader's limit: asyncio drops what it buffered; the rest of the
-                # line arrives as a fragment that is not JSON, and is skipped below.
-                log.warning("signal_line_too_long")
-                continue
-            if not line:
+            line = await next_line(reader)
+            if line is None:
                 return
+            if isinstance(line, Dropped):
+                log.warning("signal_line_too_long")
+                self._fail_dropped_answer(line.tail)
+                continue
             try:
                 message = json.loads(line)
             except (ValueError, RecursionError):
@@ -187,6 +198,12 @@ class SignalChannel:
                 self._dispatch(message)
             except Exception as exc:  # a well-formed line with fields of unexpected types
                 log.warning("signal_bad_message error=%s", type(exc).__name__)
+
+    def _fail_dropped_answer(self, tail: bytes) -> None:
+        found = ANSWER_ID_AT_END.search(tail)
+        future = self._pending.pop(int(found[1]), None) if found else None
+        if future is not None and not future.done():
+            future.set_exception(AnswerTooLong())
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         ident = message.get("id")
@@ -373,7 +390,10 @@ class SignalChannel:
         data = edit.get("dataMessage")
         if target is None or not isinstance(data, dict):
             return
-        await relay_edit(self.conversation, person, str(target), str(data.get("message") or ""))
+        body = data.get("message")
+        if body is not None and not isinstance(body, str):
+            return  # never the text of something else in the team's copy
+        await relay_edit(self.conversation, person, str(target), body or "")
 
     async def _decline_call(self, person: Person) -> None:
         lang = await self.conversation.language_for(person)
@@ -543,36 +563,19 @@ class SignalChannel:
         except (SignalError, ConnectionLost, TimeoutError) as exc:
             if isinstance(exc, SignalError) and exc.code == -1:
                 raise Undeliverable("attachment gone") from exc
-            raise delivery_error(exc) from exc
+            raise delivery_error(exc) from exc  # AnswerTooLong: larger than it was announced
         encoded = result.get("data") if isinstance(result, dict) else result
         if not isinstance(encoded, str):
             raise Undeliverable("attachment without data")
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except ValueError as exc:
+            raise Undeliverable("attachment data not base64") from exc
+        if len(data) > self.conversation.config.signal.max_attachment_mb * 1024 * 1024:
+            raise Undeliverable("attachment too big")  # its size was announced wrong
         content_type = str(attachment.get("content_type") or "application/octet-stream")
-        extension = content_type.split("/")[-1].split(";")[0] or "bin"
-        name = attachment.get("filename") or f"file.{extension}"
-        return Media(base64.b64decode(encoded), content_type, str(name))
-
-
-# Parts of a Signal data message that are never passed on (signal-cli JsonDataMessage): a
-# shared contact card says who someone is; payments, polls, gift badges and story replies are
-# not for the team. A location is sent by Signal apps as text with a map link.
-IDENTIFYING_PARTS = ("contacts",)
-OTHER_PARTS = ("payment", "pollCreate", "pollVote", "pollTerminate", "giftBadge", "storyContext")
-MAP_LINK = re.compile(
-    r"https?://(?:maps\.google\.[a-z.]+/maps\?q=|www\.google\.[a-z.]+/maps|maps\.app\.goo\.gl/|"
-    r"goo\.gl/maps/|www\.openstreetmap\.org/|maps\.apple\.com/)",
-    re.IGNORECASE,
-)
-
-
-def refused_kind(data: dict[str, Any], text: str) -> str | None:
-    """'identifying' for a contact card or a location, 'other' for the rest of what is never
-    passed on, None for text and files."""
-    if any(data.get(part) for part in IDENTIFYING_PARTS) or MAP_LINK.search(text[:2000]):
-        return "identifying"
-    if any(data.get(part) for part in OTHER_PARTS):
-        return "other"
-    return None
+        # Never the name the file came with, even one queued before names were neutral.
+        return Media(data, content_type, neutral_file_name(content_type))
 
 
 def data_uri(media: Media) -> str:

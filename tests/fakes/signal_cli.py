@@ -99,7 +99,15 @@ class FakeSignalCli:
         await self._notify()
         try:
             while line := await reader.readline():
-                await self._answer(writer, json.loads(line))
+                try:
+                    request = json.loads(line)
+                except ValueError as exc:
+                    # signal-cli jsonrpc/JsonRpcReader.java: a line that is not JSON is answered
+                    # with a parse error (id null) and the connection stays open.
+                    error = {"code": -32700, "message": str(exc), "data": None}
+                    await self._write(writer, {"jsonrpc": "2.0", "error": error, "id": None})
+                    continue
+                await self._answer(writer, request)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -109,7 +117,7 @@ class FakeSignalCli:
     async def _answer(self, writer: asyncio.StreamWriter, request: dict[str, Any]) -> None:
         self.requests.append(request)
         method, params = request.get("method"), request.get("params") or {}
-        response: dict[str, Any] = {"jsonrpc": "2.0", "id": request.get("id")}
+        response: dict[str, Any] = {"jsonrpc": "2.0"}
         planned = self.failures.get(str(method))
         handler = getattr(self, f"rpc_{method}", None)
         if planned:
@@ -121,10 +129,21 @@ class FakeSignalCli:
             try:
                 response["result"] = handler(params)
             except LookupError as exc:
+                # signal-cli jsonrpc/SignalJsonRpcCommandHandler.java: a UserErrorException
+                # is answered with code -1 (USER_ERROR).
                 response["error"] = {"code": -1, "message": str(exc), "data": None}
-        writer.write(json.dumps(response).encode() + b"\n")
-        await writer.drain()
+        # signal-cli jsonrpc/JsonRpcResponse.java: fields in the order jsonrpc, result, error,
+        # id; a getAttachment answer ends with the id after the whole file.
+        response["id"] = request.get("id")
+        await self._write(writer, response)
         await self._notify()
+
+    @staticmethod
+    async def _write(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
+        # signal-cli jsonrpc/JsonRpcSender.java: one JSON document a line, whatever its length
+        # (a getAttachment answer holds the whole file).
+        writer.write(json.dumps(message).encode() + b"\n")
+        await writer.drain()
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -158,9 +177,11 @@ class FakeSignalCli:
         return {}
 
     def rpc_getAttachment(self, params: dict[str, Any]) -> dict[str, Any]:
+        # signal-cli commands/GetAttachmentCommand.java: the file base64-encoded in one
+        # JsonAttachmentData {"data": ...}; a file it does not have is a UserErrorException.
         data = self.attachments.get(params.get("id", ""))
         if data is None:
-            raise LookupError(f"An error occurred reading attachment: {params.get('id')}")
+            raise LookupError(f"Could not find attachment with ID: {params.get('id')}")
         return {"data": base64.b64encode(data).decode()}
 
     def rpc_remoteDelete(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +195,8 @@ class FakeSignalCli:
 
     # --- what people do ------------------------------------------------------------------------
     def envelope(self, user: SignalUser, **parts: Any) -> dict[str, Any]:
+        # signal-cli json/JsonMessageEnvelope.java; `parts` are its dataMessage, editMessage,
+        # callMessage... (json/JsonDataMessage.java lists what a dataMessage may hold).
         timestamp = next(self._clock)
         return {
             "source": user.number,
@@ -194,6 +217,8 @@ class FakeSignalCli:
         files: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
     ) -> dict[str, Any]:
         attachments = []
+        # signal-cli json/JsonAttachment.java: the sender's file name and the size are
+        # announced; the bytes are fetched with getAttachment.
         for content_type, filename, data in files:
             ident = f"att{len(self.attachments) + 1}.bin"
             self.attachments[ident] = data
@@ -217,6 +242,8 @@ class FakeSignalCli:
                          "params": {"envelope": envelope, "account": self.account}})  # fmt: skip
 
     async def push(self, message: dict[str, Any] | bytes) -> None:
+        """A notification, or raw bytes: what signal-cli never writes, but anything holding
+        its socket could (tests of lines too long, too deep or not JSON)."""
         line = message if isinstance(message, bytes) else json.dumps(message).encode() + b"\n"
         for writer in list(self._clients):
             writer.write(line)
