@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import (
@@ -33,14 +37,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram_api import NO_PREVIEW, parse_command, relay_error
+from bot.channels.telegram_api import (
+    NO_PREVIEW,
+    error_says,
+    is_service_message,
+    parse_command,
+    refused_kind,
+    relay_error,
+)
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_staff import StaffGroup
-from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
+from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply, escape
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
 from bot.relay import Media, Relay, Undeliverable, neutral_file_name
 from bot.store import Keys
+from bot.store.privacy import CLEARABLE_HOURS
 from bot.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -49,26 +61,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 KEYBOARD_CACHE_SIZE = 2048
 CLEAR_ATTEMPTS = 3
-
-
-# What a person may send: what the team can read without learning who or where they are.
-# Text, photos, voice messages, videos, video notes, files, stickers and audio are relayed;
-# anything else is refused with a word of why, never passed on, never kept.
-IDENTIFYING_KINDS = ("contact", "location", "venue")
-OTHER_KINDS = (
-    "poll", "story", "dice", "game", "invoice", "successful_payment", "passport_data",
-    "paid_media", "giveaway", "checklist",
-)  # fmt: skip
-
-
-def refused_kind(message: Message) -> str | None:
-    """'identifying' for a contact card or a place (a live location too), 'other' for
-    anything else outside the allow-list, None for what may go on."""
-    if any(getattr(message, kind, None) for kind in IDENTIFYING_KINDS):
-        return "identifying"
-    if any(getattr(message, kind, None) for kind in OTHER_KINDS):
-        return "other"
-    return None
+# Messages this close to the end of the 48 hours in which a bot may delete them are deleted
+# one by one: one that passes the limit while the request travels would sink a whole batch.
+CLEAR_MARGIN = timedelta(hours=1)
 
 
 class ButtonCodec:
@@ -109,7 +104,6 @@ class TelegramChannel:
         self._polling: asyncio.Task[None] | None = None
         self._registering: asyncio.Task[None] | None = None
         self.buttons = ButtonCodec(keys)
-        self.staff_chat_id = staff_chat_id
         self._keyboards: dict[tuple[tuple[Option, ...], ...], InlineKeyboardMarkup] = {}
         self.application = (
             Application.builder()
@@ -266,10 +260,10 @@ class TelegramChannel:
         silent = bool(payload.get("silent"))  # discreet mode: a neutral line rang before
         try:
             if payload.get("kind") == "copy":
-                assert self.staff_chat_id is not None
+                assert self.staff is not None
                 copied = await bot.copy_message(
                     int(address),
-                    self.staff_chat_id,
+                    self.staff.chat_id,
                     int(payload["message_id"]),
                     disable_notification=silent,
                 )
@@ -332,6 +326,8 @@ class TelegramChannel:
         person = self._person(update)
         if message is None or person is None:
             return
+        if is_service_message(message):
+            return  # a pin, an auto-delete timer: nothing the person wrote
         text = message.text or ""
         command = parse_command(text)
         refused = refused_kind(message)
@@ -408,18 +404,29 @@ class TelegramChannel:
             ChatMemberStatus.MEMBER,
             ChatMemberStatus.ADMINISTRATOR,
         }
-        if joined and chat.type != Chat.PRIVATE and chat.id != self.staff_chat_id:
+        if joined and chat.type != Chat.PRIVATE and not await self._is_staff_group(chat.id):
             await self._leave(chat.id)
 
     async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, message = update.effective_chat, update.effective_message
         if chat is None:
             return
-        if self.staff is None or chat.id != self.staff.chat_id:
+        if self.staff is not None and message is not None:
+            # A group becoming a supergroup: Telegram posts "migrate_from" in the new chat and
+            # "migrate_to" in the old one (tdlib/telegram-bot-api#170).
+            if message.migrate_from_chat_id == self.staff.chat_id:
+                await self.staff.follow_migration(chat.id)
+            elif message.migrate_to_chat_id and chat.id == self.staff.chat_id:
+                await self.staff.follow_migration(message.migrate_to_chat_id)
+                return
+        if not await self._is_staff_group(chat.id):
             await self._leave(chat.id)
             return
-        if message is not None:
+        if self.staff is not None and message is not None:
             await self.staff.on_message(message)
+
+    async def _is_staff_group(self, chat_id: int) -> bool:
+        return self.staff is not None and await self.staff.moved_here(chat_id)
 
     async def _leave(self, chat_id: int) -> None:
         # A group would expose people's questions to its members: the bot only works one to one.
@@ -477,23 +484,53 @@ class TelegramChannel:
             self._keyboards[key] = markup
         return markup
 
-    async def _clear_chat(self, chat_id: int, user_key: str, just_received: list[int]) -> None:
-        """Deletes every message of the last 48 hours on record, both sides'. Telegram skips
-        the ids it cannot find; flood control is waited out by python-telegram-bot's limiter,
-        and a network failure is tried again, since a message left behind is what matters."""
+    async def _clear_chat(self, chat_id: int, user_key: str, just_received: list[int]) -> int:
+        """Deletes every message of the last 48 hours on record, both sides'; returns how many
+        could not be deleted. Telegram skips the ids it cannot find, but refuses a whole batch
+        when one message in it cannot be deleted for everyone (a dice under a day old, a
+        message just past 48 hours: TDLib checks them all before deleting any). So the
+        messages near the end of the window go one by one, and a refused batch is tried again
+        one message at a time. Flood control is waited out by python-telegram-bot's limiter;
+        a network failure is tried again, since a message left behind is what matters."""
         store, bot = self.conversation.store, self.application.bot
-        ids = await store.take_chat_messages(user_key, self.conversation.clock())
-        ids = sorted({*ids, *just_received})  # with the "/clear" that asked for it
-        for start in range(0, len(ids), 100):  # deleteMessages takes at most 100 ids
-            for attempt in range(CLEAR_ATTEMPTS):
-                try:
-                    await bot.delete_messages(chat_id, ids[start : start + 100])
-                    break
-                except (TimedOut, NetworkError):
-                    await asyncio.sleep(0.5 * (attempt + 1))
-                except TelegramError as exc:  # too old, or a chat that is gone
-                    log.info("clear_chat_incomplete error=%s", type(exc).__name__)
-                    break
+        now = self.conversation.clock()
+        dated = await store.take_dated_chat_messages(user_key, now)
+        edge = now - timedelta(hours=CLEARABLE_HOURS) + CLEAR_MARGIN
+        old = sorted({message_id for message_id, at in dated if at < edge})
+        recent = sorted({*(i for i, at in dated if at >= edge), *just_received} - set(old))
+        left = 0
+        for start in range(0, len(recent), 100):  # deleteMessages takes at most 100 ids
+            batch = recent[start : start + 100]
+            if not await self._delete(partial(bot.delete_messages, chat_id, batch)):
+                old += batch
+        for message_id in old:
+            if not await self._delete(partial(bot.delete_message, chat_id, message_id)):
+                left += 1
+        if left:
+            log.info("clear_chat_incomplete left=%d", left)
+        return left
+
+    @staticmethod
+    async def _delete(request: Callable[[], Awaitable[bool]]) -> bool:
+        """One deletion request, tried again after a network failure; False when refused."""
+        for attempt in range(CLEAR_ATTEMPTS):
+            try:
+                return bool(await request())
+            except BadRequest:  # before NetworkError: python-telegram-bot derives it from that
+                return False
+            except (TimedOut, NetworkError):
+                await asyncio.sleep(0.5 * (attempt + 1))
+            except TelegramError:  # a chat that is gone
+                return False
+        return False
+
+    async def _some_left(self, reply: Reply, person: Person) -> Reply:
+        """The clearing left messages behind: the person is told to delete the chat, since
+        a panicked tap on the quick exit must not leave them believing it is clean."""
+        lang = await self.conversation.language_for(person)
+        with use_language(self.conversation.catalogs, lang):
+            line = _("Some messages could not be deleted: delete this chat in Telegram too.")
+        return dataclasses.replace(reply, text=f"{reply.text}\n{escape(line)}")
 
     async def _deliver(
         self,
@@ -506,21 +543,23 @@ class TelegramChannel:
         user_key = self.conversation.user_key(person)
         # Sending and recording under the lock the quick exit takes: see bot/outbound.py.
         async with self.conversation.outbound.delivering(user_key):
-            await self._deliver_locked(chat_id, replies, source, user_key, received)
+            await self._deliver_locked(chat_id, replies, source, person, received)
 
     async def _deliver_locked(
         self,
         chat_id: int,
         replies: list[Reply],
         source: Message | None,
-        user_key: str,
+        person: Person,
         received: list[int] | None,
     ) -> None:
-        bot = self.application.bot
+        bot, user_key = self.application.bot, self.conversation.user_key(person)
         sent_ids: list[int] = []
         if any(reply.clear_chat for reply in replies):
-            await self._clear_chat(chat_id, user_key, received or [])
+            left = await self._clear_chat(chat_id, user_key, received or [])
             received, source = None, None
+            if left:
+                replies = [await self._some_left(r, person) if r.clear_chat else r for r in replies]
         if any(not reply.tracked for reply in replies):
             received = None  # /forget: nothing of this chat stays on record
         for index, reply in enumerate(replies):
@@ -537,7 +576,7 @@ class TelegramChannel:
                     )
                     continue
                 except BadRequest as exc:
-                    if "not modified" in str(exc).lower():
+                    if error_says(exc, "not modified"):
                         continue
                     # Too old to edit, or deleted meanwhile: send it as a new message instead.
             try:

@@ -14,12 +14,19 @@ import dataclasses
 import logging
 from typing import Any
 
-from telegram import Bot, InputFile, Message, ReplyParameters
+from telegram import Bot, Chat, InputFile, Message, ReplyParameters
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot.channels.telegram_api import NO_PREVIEW, parse_command, relay_error
+from bot.channels.telegram_api import (
+    NO_PREVIEW,
+    error_says,
+    is_service_message,
+    parse_command,
+    refused_kind,
+    relay_error,
+)
 from bot.channels.text import split_text
 from bot.conversation import Attachment, Conversation, escape
 from bot.handlers.blocking import block_person, unblock_person
@@ -46,7 +53,7 @@ CAPTION_LIMIT = 1024
 
 def topic_gone(exc: BadRequest) -> bool:
     """A topic deleted by hand: telegram-bot-api answers every send into it this way."""
-    return "message thread not found" in str(exc).lower()
+    return error_says(exc, "message thread not found")
 
 
 def staff_attachments(message: Message) -> tuple[Attachment, ...]:
@@ -85,6 +92,7 @@ class StaffGroup:
         self.conversation = conversation
         self.application = application
         self.chat_id = chat_id
+        self.configured_chat_id = chat_id
         self.relay = relay
         self.is_forum = False
         self.bookings_thread: int | None = None
@@ -98,6 +106,9 @@ class StaffGroup:
         return self.application.bot
 
     async def start(self) -> None:
+        moved = await self.conversation.store.setting(f"telegram_staff_chat_moved:{self.chat_id}")
+        if moved is not None:
+            self.chat_id = int(moved)
         self.bookings_thread = await self.find_bookings_thread()
         self.conversation.outbound.register_staff(self.post_notice)
         if self.relay is not None:
@@ -111,6 +122,9 @@ class StaffGroup:
             chat, member = await asyncio.gather(
                 bot.get_chat(self.chat_id), bot.get_chat_member(self.chat_id, bot.id)
             )
+        except ChatMigrated as exc:  # topics were turned on while the bot was not running
+            await self.follow_migration(exc.new_chat_id)
+            return self.bookings_thread
         except TelegramError as exc:
             log.error(
                 "staff_chat_unreachable error=%s (add the bot to the staff group and check "
@@ -124,6 +138,11 @@ class StaffGroup:
                 "staff_chat_bot_not_admin (make the bot an admin of the staff group so it can "
                 "create and close topics)"
             )
+        if chat.type == Chat.GROUP:
+            log.warning(
+                "staff_chat_basic_group (turning topics on makes it a supergroup with a new "
+                "id: the bot follows it; then set TELEGRAM_STAFF_CHAT_ID to the id it logs)"
+            )
         if not chat.is_forum:
             log.warning(
                 "staff_chat_without_topics (conversations thread by reply; turn topics on in "
@@ -134,6 +153,39 @@ class StaffGroup:
         if known is not None:
             return int(known)
         return await self._create_bookings_topic()
+
+    async def follow_migration(self, new_chat_id: int) -> None:
+        """The staff group became a supergroup (turning topics on does that) and Telegram gave
+        it a new id: the old one now answers every request with ChatMigrated. The new id is
+        kept, so a restart with the old TELEGRAM_STAFF_CHAT_ID still finds the group."""
+        if new_chat_id == self.chat_id:
+            return
+        configured = self.configured_chat_id
+        await self.conversation.store.set_setting(
+            f"telegram_staff_chat_moved:{configured}", str(new_chat_id)
+        )
+        self.chat_id = new_chat_id
+        self.closed_threads.clear()
+        log.warning(
+            "staff_chat_migrated new_chat_id=%d (set TELEGRAM_STAFF_CHAT_ID to it)", new_chat_id
+        )
+        self.bookings_thread = await self.find_bookings_thread()
+
+    async def moved_here(self, chat_id: int) -> bool:
+        """Whether `chat_id` is the staff group under its new id: asked of Telegram (a request
+        to the old id answers with the new one) before the bot leaves a group it does not
+        know, so it never leaves its own staff group after a migration."""
+        if chat_id == self.chat_id:
+            return True
+        try:
+            await self.bot.get_chat(self.chat_id)
+        except ChatMigrated as exc:
+            if exc.new_chat_id == chat_id:
+                await self.follow_migration(chat_id)
+                return True
+        except TelegramError:
+            pass
+        return False
 
     async def _create_bookings_topic(self) -> int:
         with use_language(self.conversation.catalogs, self.conversation.config.default_language):
@@ -180,6 +232,13 @@ class StaffGroup:
     async def post_notice(self, notice: StaffNotice) -> None:
         """Booking notices in the appointments topic; a notice about one conversation in its
         topic, which it may close (or delete, where the organisation chose so)."""
+        try:
+            await self._post_notice(notice)
+        except ChatMigrated as exc:
+            await self.follow_migration(exc.new_chat_id)
+            await self._post_notice(notice)
+
+    async def _post_notice(self, notice: StaffNotice) -> None:
         if notice.thread_id is None or not self.is_forum:
             await self._post_booking_notice(notice.text)
             return
@@ -359,6 +418,9 @@ class StaffGroup:
                 await store.remember_staff_message(sent_id, ticket.id)
             if payload.get("source"):
                 await store.remember_copy(str(payload["source"]), sent_ids[0], ticket.id)
+        except ChatMigrated as exc:
+            await self.follow_migration(exc.new_chat_id)
+            raise RetryLater(0) from exc
         except Forbidden as exc:
             raise RetryLater(60) from exc  # the bot was removed from the staff group
         except BadRequest as exc:
@@ -370,7 +432,7 @@ class StaffGroup:
                 self.closed_threads.discard(ticket.thread_id)
                 await self.relay_to_staff(dataclasses.replace(ticket, thread_id=None), payload)
                 return
-            if "TOPIC_CLOSED" in str(exc) and ticket.thread_id is not None:
+            if error_says(exc, "TOPIC_CLOSED") and ticket.thread_id is not None:
                 # Someone closed the topic by hand while the conversation goes on.
                 with contextlib.suppress(TelegramError):
                     await bot.reopen_forum_topic(staff, ticket.thread_id)
@@ -406,7 +468,7 @@ class StaffGroup:
             await bot.edit_message_text(text, staff, message_id, parse_mode=ParseMode.HTML)
             return True
         except BadRequest as exc:
-            if "not modified" in str(exc).lower():
+            if error_says(exc, "not modified"):
                 return True
         try:  # a photo or voice message: its caption changed
             await bot.edit_message_caption(
@@ -414,7 +476,7 @@ class StaffGroup:
             )
             return True
         except BadRequest as exc:
-            return "not modified" in str(exc).lower()
+            return error_says(exc, "not modified")
 
     async def _copy(
         self, payload: dict[str, Any], thread: int | None, reply_to: ReplyParameters | None
@@ -430,7 +492,7 @@ class StaffGroup:
         try:
             copied = await self.bot.copy_message(self.chat_id, reply_parameters=reply_to, **kwargs)
         except BadRequest as exc:
-            if reply_to is None or "caption is too long" not in str(exc).lower():
+            if reply_to is None or not error_says(exc, "caption is too long"):
                 raise
             copied = await self.bot.copy_message(self.chat_id, **kwargs)
         return copied.message_id
@@ -512,7 +574,7 @@ class StaffGroup:
         thread = message.message_thread_id if message.is_topic_message else None
         return thread is not None and await self.conversation.store.thread_is_gone(thread)
 
-    def _topic_event(self, message: Message) -> bool:
+    def _topic_event(self, message: Message) -> None:
         """Topics staff close or reopen by hand, as Telegram reports them to an administrator
         bot: a closed topic is reopened when a notice or the person's next message lands."""
         thread = message.message_thread_id
@@ -520,23 +582,29 @@ class StaffGroup:
             self.closed_threads.add(thread)
         elif message.forum_topic_reopened is not None and thread is not None:
             self.closed_threads.discard(thread)
-        return any(
-            event is not None
-            for event in (
-                message.forum_topic_closed,
-                message.forum_topic_reopened,
-                message.forum_topic_created,
-                message.forum_topic_edited,
-            )
-        )
 
     async def on_message(self, message: Message) -> None:
         """Staff commands, and what staff write in a conversation's topic (or in reply)."""
-        if self._topic_event(message):
-            return  # a service message ("topic closed"...): nothing to relay to anyone
+        if is_service_message(message):
+            # "Topic closed", a pin, a renamed topic: nothing to relay to anyone (an empty
+            # message would reach a person on Signal, and Telegram cannot copy these).
+            self._topic_event(message)
+            return
         command = parse_command(message.text or "")
         ticket = await self._ticket_of(message)
         answer: str | None = None
+        if ticket is not None and refused_kind(message) is not None:
+            with use_language(
+                self.conversation.catalogs, self.conversation.config.default_language
+            ):
+                answer = "⚠️ " + escape(
+                    _(
+                        "Not sent: a location, a contact or a poll cannot be passed on. Write it "
+                        "in words, or send a photo, a voice message or a file."
+                    )
+                )
+            await message.reply_text(answer, parse_mode=ParseMode.HTML)
+            return
         if command is not None and command[0] in {"close", "send", "block", "unblock"}:
             if ticket is None:
                 with use_language(

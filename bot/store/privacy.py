@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.store.bookings import Appointment, BookingQueries, iso
+from bot.store.bookings import Appointment, BookingQueries, from_iso, iso
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,23 @@ class PrivacyQueries(BookingQueries):
 
     async def take_chat_messages(self, user_key: str, now: datetime) -> list[int]:
         """The ids still deletable, forgotten as they are handed out."""
+        dated = await self.take_dated_chat_messages(user_key, now)
+        return [message_id for message_id, _at in dated]
+
+    async def take_dated_chat_messages(
+        self, user_key: str, now: datetime
+    ) -> list[tuple[int, datetime]]:
+        """The same, each with when it was sent (or received)."""
         since = iso(now - timedelta(hours=CLEARABLE_HOURS))
         async with self.write_lock:
             async with self._db.execute(
-                "SELECT message_id FROM chat_messages WHERE user_key = ? AND at >= ? "
+                "SELECT message_id, at FROM chat_messages WHERE user_key = ? AND at >= ? "
                 "ORDER BY message_id",
                 (user_key, since),
             ) as cursor:
-                ids = [int(row[0]) async for row in cursor]
+                rows = [(int(row[0]), from_iso(row[1])) async for row in cursor]
             await self._db.execute("DELETE FROM chat_messages WHERE user_key = ?", (user_key,))
-        return ids
+        return rows
 
     async def first_sight(self, key: str, user_key: str, now: datetime) -> bool:
         """True the first time a message key is seen; False for a message handled before.

@@ -38,10 +38,13 @@ _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
 class ApiError(Exception):
-    def __init__(self, description: str, code: int = 400) -> None:
+    def __init__(
+        self, description: str, code: int = 400, parameters: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(description)
         self.description = description
         self.code = code
+        self.parameters = parameters
 
 
 def parse_html(text: str) -> str:
@@ -122,6 +125,7 @@ class ChatMessage:
     reply_to: int | None = None
     from_user: dict[str, Any] | None = None
     file_bytes: bytes | None = None  # what was uploaded with sendPhoto, sendVoice...
+    date: float = field(default_factory=time.time)  # when it was sent, for deletion limits
 
     def button_labels(self) -> list[str]:
         return [b["text"] for row in self.buttons for b in row]
@@ -148,6 +152,7 @@ class FakeBotAPI:
         self.topic_creators: dict[tuple[int, int], int] = {}  # (chat, thread) -> user id
         self.blocked_by: set[int] = set()  # people who blocked the bot
         self.bot_admin_in: set[int] = set()
+        self.migrated: dict[int, int] = {}  # basic group -> the supergroup it became
         # Errors to answer instead of the real result: method -> list of (status, retry_after).
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
         # Seconds to wait before answering a method: a slow network.
@@ -226,10 +231,10 @@ class FakeBotAPI:
         try:
             result = await handler(params)
         except ApiError as exc:
-            return web.json_response(
-                {"ok": False, "error_code": exc.code, "description": exc.description},
-                status=exc.code,
-            )
+            body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            return web.json_response(body, status=exc.code)
         async with self._changed:
             self._changed.notify_all()
         return web.json_response({"ok": True, "result": result})
@@ -267,9 +272,12 @@ class FakeBotAPI:
         self.messages.setdefault(user.id, {})
 
     def open_group_chat(
-        self, chat_id: int, title: str = "Staff", forum: bool = False, bot_admin: bool = True
-    ) -> None:
-        self.chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+        self, chat_id: int, title: str = "Staff", forum: bool = False, bot_admin: bool = True,
+        basic: bool = False,
+    ) -> None:  # fmt: skip
+        """A supergroup, or with `basic` a basic group (which has no topics)."""
+        kind = "group" if basic else "supergroup"
+        self.chats[chat_id] = {"id": chat_id, "type": kind, "title": title}
         if bot_admin:
             self.bot_admin_in.add(chat_id)
         if forum:
@@ -313,7 +321,8 @@ class FakeBotAPI:
         venue, a poll, a story ({"contact": {...}}, {"location": {...}}...)."""
         self.open_private_chat(user)
         message_id = next(self._message_ids)
-        self.messages[user.id][message_id] = ChatMessage(message_id, user.id, False, "")
+        kind = next((key for key in fields if key != "caption"), None)
+        self.messages[user.id][message_id] = ChatMessage(message_id, user.id, False, "", media=kind)
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -442,6 +451,55 @@ class FakeBotAPI:
         self._push({"message": message})
         return message_id
 
+    def service_message(
+        self, by: FakeUser, chat_id: int, fields: dict[str, Any], thread_id: int | None = None
+    ) -> int:
+        """What Telegram posts about a chat rather than what someone wrote: a pin
+        ({"pinned_message": {...}}), an auto-delete timer, a topic renamed. Bots get them as
+        messages; they cannot be copied."""
+        message_id = next(self._message_ids)
+        self.messages.setdefault(chat_id, {})[message_id] = ChatMessage(
+            message_id, chat_id, False, "", media="service", thread_id=thread_id
+        )
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id],
+            "from": by.as_dict(),
+            **fields,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        self._push({"message": message})
+        return message_id
+
+    def pinned(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """The "pinned_message" field of a pin's service message."""
+        return {"pinned_message": self._message_json(self.messages[chat_id][message_id])}
+
+    def staff_sends_kind(
+        self, staff: FakeUser, chat_id: int, fields: dict[str, Any], thread_id: int | None = None
+    ) -> int:
+        """A location, a contact card, a poll... posted by a staff member in a topic."""
+        message_id = next(self._message_ids)
+        kind = next(iter(fields))
+        self.messages[chat_id][message_id] = ChatMessage(
+            message_id, chat_id, False, "", media=kind, from_user=staff.as_dict()
+        )
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id],
+            "from": staff.as_dict(),
+            **fields,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        self._push({"message": message})
+        return message_id
+
     def staff_closes_topic(self, staff: FakeUser, chat_id: int, thread_id: int) -> None:
         """A staff member closes a topic by hand. Telegram posts a service message in it,
         which an administrator bot receives like any message of the group."""
@@ -460,6 +518,36 @@ class FakeBotAPI:
             }
         )
 
+    def staff_enables_topics(self, staff: FakeUser, chat_id: int, new_chat_id: int) -> None:
+        """Topics turned on in a basic group: Telegram first upgrades it to a supergroup, with
+        a new id. The bot gets two service messages, "migrate_from_chat_id" in the new chat
+        and "migrate_to_chat_id" in the old one (tdlib/telegram-bot-api#170: one update per
+        chat), and from then on every request naming the old id is refused with the new id
+        (Client.cpp: "group chat was upgraded to a supergroup chat", migrate_to_chat_id)."""
+        title = self.chats[chat_id].get("title", "Staff")
+        self.chats[new_chat_id] = {
+            "id": new_chat_id, "type": "supergroup", "title": title, "is_forum": True,
+        }  # fmt: skip
+        self.messages.setdefault(new_chat_id, {})
+        if chat_id in self.bot_admin_in:
+            self.bot_admin_in.add(new_chat_id)
+        self.migrated[chat_id] = new_chat_id
+        for chat, field_name, other in (
+            (self.chats[new_chat_id], "migrate_from_chat_id", chat_id),
+            ({"id": chat_id, "type": "group", "title": title}, "migrate_to_chat_id", new_chat_id),
+        ):
+            self._push(
+                {
+                    "message": {
+                        "message_id": next(self._message_ids),
+                        "date": int(time.time()),
+                        "chat": chat,
+                        "from": staff.as_dict(),
+                        field_name: other,
+                    }
+                }
+            )
+
     def staff_deletes_topic(self, staff: FakeUser, chat_id: int, thread_id: int) -> None:
         """A staff member deletes a topic (deleteForumTopic as an administrator): the topic
         and all its messages go, and bots get no update for it (deletions never reach bots)."""
@@ -471,6 +559,11 @@ class FakeBotAPI:
         self.messages[chat_id] = {
             key: m for key, m in self.messages[chat_id].items() if m.thread_id != thread_id
         }
+
+    def time_passes(self, chat_id: int, hours: float) -> None:
+        """Every message of a chat becomes older (the deletion limits depend on age)."""
+        for message in self.messages.get(chat_id, {}).values():
+            message.date -= hours * 3600
 
     def user_deletes(self, user: FakeUser, message_id: int) -> None:
         """A person deletes one of their messages; Telegram tells bots nothing of it."""
@@ -612,6 +705,11 @@ class FakeBotAPI:
 
     def _chat(self, params: dict[str, Any]) -> int:
         chat_id = int(params["chat_id"])
+        if chat_id in self.migrated:
+            raise ApiError(
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                parameters={"migrate_to_chat_id": self.migrated[chat_id]},
+            )
         if chat_id not in self.chats or chat_id in self.left_chats:
             raise ApiError("Bad Request: chat not found")
         if chat_id in self.blocked_by:
@@ -762,16 +860,39 @@ class FakeBotAPI:
         self.answered[query_id] = params
         return True
 
+    def _deletable(self, message: ChatMessage) -> bool:
+        """Bot API deleteMessage: "A message can only be deleted if it was sent less than 48
+        hours ago"; "a dice message in a private chat can only be deleted if it was sent more
+        than 24 hours ago" (TDLib MessagesManager::can_revoke_message)."""
+        age = time.time() - message.date
+        if age >= 48 * 3600:
+            return False
+        private = self.chats[message.chat_id].get("type") == "private"
+        return not (private and message.media == "dice" and age < 24 * 3600)
+
     async def api_deleteMessage(self, params: dict[str, Any]) -> bool:
         chat_id = self._chat(params)
-        if self.messages[chat_id].pop(int(params["message_id"]), None) is None:
+        message = self.messages[chat_id].get(int(params["message_id"]))
+        if message is None:
             raise ApiError("Bad Request: message to delete not found")
+        if not self._deletable(message):
+            raise ApiError("Bad Request: message can't be deleted for everyone")
+        del self.messages[chat_id][message.message_id]
         return True
 
     async def api_deleteMessages(self, params: dict[str, Any]) -> bool:
+        """Ids not found are skipped (Bot API docs), but one message that cannot be deleted
+        for everyone refuses the whole batch: TDLib MessagesManager::delete_messages checks
+        every message before deleting any."""
         chat_id = self._chat(params)
-        for message_id in params["message_ids"]:
-            self.messages[chat_id].pop(int(message_id), None)
+        ids = [int(message_id) for message_id in params["message_ids"]]
+        if not 1 <= len(ids) <= 100:
+            raise ApiError("Bad Request: too many messages to delete")
+        found = [self.messages[chat_id][i] for i in ids if i in self.messages[chat_id]]
+        if not all(self._deletable(message) for message in found):
+            raise ApiError("Bad Request: message can't be deleted for everyone")
+        for message in found:
+            del self.messages[chat_id][message.message_id]
         return True
 
     async def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -806,6 +927,10 @@ class FakeBotAPI:
         original = self.messages.get(from_chat, {}).get(int(params["message_id"]))
         if original is None:
             raise ApiError("Bad Request: message to copy not found")
+        if original.media == "service":
+            # Bot API copyMessage: "Service messages, paid media messages, giveaway messages,
+            # giveaway winners messages, and invoice messages can't be copied."
+            raise ApiError("Bad Request: message can't be copied")
         changed = any(params.get(k) for k in ("reply_parameters", "reply_markup", "caption"))
         if original.media is not None and len(original.text) > CAPTION_LIMIT and changed:
             # A premium user's caption may be longer than a bot's. TDLib copies such a message
