@@ -3,7 +3,9 @@ presents them, partial deletions, uploads too large, messages that cannot be cop
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import STAFF_CHAT, FakeClock, RunningBot, SignalPerson, TelegramPerson
@@ -15,6 +17,7 @@ from tests.test_talk import NURSE, copies_in, open_conversation
 BASIC_GROUP = -4001234500  # a basic group: what a new Telegram group is
 UPGRADED = -1009876543210  # the supergroup it becomes when topics are turned on
 NOT_SENT = "Not sent"  # TODO French after translation
+NOT_DELIVERED = "Un message n'a pas pu être transmis à l'équipe."
 
 
 def someone(api: FakeBotAPI, user_id: int) -> TelegramPerson:
@@ -154,3 +157,31 @@ async def test_staff_content_a_person_cannot_receive_is_refused_in_the_topic(
     ]
     refusal = next(m for m in bot_api.bot_messages(STAFF_CHAT) if NOT_SENT in m.text)
     assert refusal.thread_id == thread
+
+
+async def test_a_file_over_telegrams_upload_limit_is_given_up_and_both_sides_told(
+    running_bot: RunningBot, ana: SignalPerson, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    """Telegram answers HTTP 413 to an upload over its limit: trying again cannot help."""
+    bot_api.upload_limit = 1024 * 1024
+    async with running_bot():
+        await talk_on_signal(ana)
+        await ana.send("voici la lettre", [("application/pdf", "lettre.pdf", b"%" * 1_500_000)])
+        await ana.daemon.wait_for(lambda: NOT_DELIVERED in ana.inbox[-1].text, timeout=20)
+        await bot_api.wait_for(
+            lambda: any(m.text.startswith("⚠️") for m in bot_api.bot_messages(STAFF_CHAT))
+        )
+    assert len(bot_api.calls_to("sendDocument")) == 1  # not tried again
+
+
+def test_readme_adds_the_bot_to_the_staff_group_before_joining_groups_is_disabled() -> None:
+    """With joining groups disabled in BotFather, nobody can add the bot to the staff group."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Connecting a real Telegram bot", 1)[1].split("\n## ", 1)[0]
+    steps = re.split(r"^\d+\. ", section, flags=re.MULTILINE)[1:]
+
+    def step_saying(words: str) -> int:
+        return next(n for n, step in enumerate(steps) if words in " ".join(step.split()))
+
+    assert step_saying("**add the bot** to it") < step_saying("`/setjoingroups` → Disable")
+    assert step_saying("**turn Topics on**") <= step_saying("Read the group's id")

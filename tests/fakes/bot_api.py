@@ -169,13 +169,16 @@ class FakeBotAPI:
         self._changes = itertools.count(1)
         self._open_queries: set[str] = set()
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        # Bot API "Sending files": 50 MB for uploads by a bot (tests lower it rather than
+        # build files that large).
+        self.upload_limit = 50 * 1024 * 1024
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
     # --- server --------------------------------------------------------------------------------
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(client_max_size=self.upload_limit + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
         app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app)
@@ -196,6 +199,14 @@ class FakeBotAPI:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        if (request.content_length or 0) > self.upload_limit:
+            # What api.telegram.org answers an upload over the limit; python-telegram-bot has
+            # no exception for it and raises a NetworkError (request/_baserequest.py).
+            self.calls.append((method, {"refused": "too large"}))
+            return web.json_response(
+                {"ok": False, "error_code": 413, "description": "Request Entity Too Large"},
+                status=413,
+            )
         params = await self._params(request)
         self.calls.append((method, params))
         chat = str(params.get("chat_id", ""))
