@@ -185,3 +185,23 @@ def test_readme_adds_the_bot_to_the_staff_group_before_joining_groups_is_disable
 
     assert step_saying("**add the bot** to it") < step_saying("`/setjoingroups` → Disable")
     assert step_saying("**turn Topics on**") <= step_saying("Read the group's id")
+
+
+async def test_a_signed_staff_message_at_telegrams_limit_arrives_whole(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    rodica = someone(bot_api, 5550014005)
+    text = " ".join(["information"] * 341) + " end"  # 4,095 characters: as long as staff may
+    async with running_bot():
+        await open_conversation(rodica)
+        bot_api.user_sends(rodica.user, "hello")
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 1)
+        thread = copies_in(bot_api, STAFF_CHAT)[0].thread_id
+        bot_api.staff_writes(NURSE, STAFF_CHAT, "/signature Claire", thread_id=thread)
+        await handled(bot_api)
+        bot_api.staff_writes(NURSE, STAFF_CHAT, text, thread_id=thread)
+        await bot_api.wait_for(lambda: "— Claire" in bot_api.last_bot_message(rodica.user.id).text)
+    received = [m.text for m in bot_api.bot_messages(rodica.user.id)][-2:]
+    assert received[0].startswith("information")
+    assert len(received) == 2 and all(len(piece) <= 4096 for piece in received)
+    assert " ".join(received).split() == (text + " — Claire").split()

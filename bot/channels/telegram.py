@@ -46,7 +46,8 @@ from bot.channels.telegram_api import (
     relay_error,
 )
 from bot.channels.telegram_http import AiohttpRequest
-from bot.channels.telegram_staff import StaffGroup
+from bot.channels.text import split_text
+from bot.channels.telegram_staff import TEXT_LIMIT, StaffGroup
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply, escape
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
@@ -267,28 +268,33 @@ class TelegramChannel:
                     int(payload["message_id"]),
                     disable_notification=silent,
                 )
-                sent_id = copied.message_id
+                sent_ids = [copied.message_id]
             else:
                 rows = [
                     [Option(label, action) for label, action in row]
                     for row in payload.get("options", [])
                 ]
-                sent = await bot.send_message(
-                    int(address),
-                    str(payload["text"]),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=self._keyboard(rows),
-                    link_preview_options=NO_PREVIEW,
-                    disable_notification=silent,
-                )
-                sent_id = sent.message_id
+                # A staff member's longest message with their signature can pass Telegram's
+                # limit: it goes in pieces, the buttons under the last.
+                pieces = split_text(str(payload["text"]), TEXT_LIMIT) or ["…"]
+                sent_ids = []
+                for index, piece in enumerate(pieces):
+                    sent = await bot.send_message(
+                        int(address),
+                        piece,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=self._keyboard(rows) if index == len(pieces) - 1 else None,
+                        link_preview_options=NO_PREVIEW,
+                        disable_notification=silent,
+                    )
+                    sent_ids.append(sent.message_id)
         except Forbidden as exc:
             raise Undeliverable("blocked") from exc
         except TelegramError as exc:
             raise relay_error(exc) from exc
         # For the quick exit: what the bot wrote in this chat in the last 48 hours.
         await self.conversation.store.record_chat_messages(
-            ticket.user_key, [sent_id], self.conversation.clock()
+            ticket.user_key, sent_ids, self.conversation.clock()
         )
 
     async def _register_commands(self) -> None:
