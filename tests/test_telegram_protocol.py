@@ -205,3 +205,32 @@ async def test_a_signed_staff_message_at_telegrams_limit_arrives_whole(
     assert received[0].startswith("information")
     assert len(received) == 2 and all(len(piece) <= 4096 for piece in received)
     assert " ".join(received).split() == (text + " — Claire").split()
+
+
+async def test_a_closed_topic_the_bot_may_not_post_in_sends_the_message_to_the_general_topic(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    """Telegram answers "Bad Request: TOPIC_CLOSED", which python-telegram-bot turns into
+    "Topic_closed"; the message is not lost for a spelling."""
+    rodica = someone(bot_api, 5550014006)
+    async with running_bot():
+        started = await open_conversation(rodica)
+        pseudonym = started.text.split("The team sees you as ")[1].rstrip(".")
+        bot_api.user_sends(rodica.user, "first")
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 1)
+        thread = copies_in(bot_api, STAFF_CHAT)[0].thread_id
+        assert thread is not None
+        # The topic was made by an earlier bot account, and this one is no administrator.
+        bot_api.topic_creators[(STAFF_CHAT, thread)] = NURSE.id
+        bot_api.bot_admin_in.discard(STAFF_CHAT)
+        bot_api.staff_closes_topic(NURSE, STAFF_CHAT, thread)
+        await handled(bot_api)
+        bot_api.user_sends(rodica.user, "second")
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 2)
+        copy = copies_in(bot_api, STAFF_CHAT)[1]
+        assert copy.text == "second" and copy.thread_id is None
+        header = bot_api.messages[STAFF_CHAT][copy.reply_to]  # type: ignore[index]
+        assert pseudonym in header.text
+        bot_api.staff_writes(NURSE, STAFF_CHAT, "On vous lit.", reply_to=copy.message_id)
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, rodica.user.id)) == 1)
+    assert thread in bot_api.closed_topics[STAFF_CHAT]

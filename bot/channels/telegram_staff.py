@@ -357,11 +357,15 @@ class StaffGroup:
         )
         await self.conversation.store.remember_staff_message(sent.message_id, ticket.id)
 
-    async def relay_to_staff(self, ticket: Ticket, payload: dict[str, Any]) -> None:
+    async def relay_to_staff(
+        self, ticket: Ticket, payload: dict[str, Any], in_general: bool = False
+    ) -> None:
+        """`in_general`: posted outside any topic, after a line naming the pseudonym, for a
+        topic the bot may no longer post in."""
         assert self.chat_id is not None
         bot, store, staff = self.bot, self.conversation.store, self.chat_id
         try:
-            thread = await self._ticket_thread(ticket)
+            thread = None if in_general else await self._ticket_thread(ticket)
             kind = payload.get("kind")
             if kind == "undelivered":
                 await self._undelivered_notice(ticket, thread, payload)
@@ -432,10 +436,18 @@ class StaffGroup:
                 self.closed_threads.discard(ticket.thread_id)
                 await self.relay_to_staff(dataclasses.replace(ticket, thread_id=None), payload)
                 return
-            if error_says(exc, "TOPIC_CLOSED") and ticket.thread_id is not None:
-                # Someone closed the topic by hand while the conversation goes on.
-                with contextlib.suppress(TelegramError):
+            if error_says(exc, "TOPIC_CLOSED") and ticket.thread_id is not None and not in_general:
+                # Someone closed the topic by hand, and the bot is neither an administrator
+                # that can manage topics nor the topic's creator (a topic made by an earlier
+                # bot account): Telegram refuses its posts there. Reopened if it can be;
+                # otherwise the message goes to the group's general topic, where staff
+                # answer by replying to it, rather than nowhere.
+                try:
                     await bot.reopen_forum_topic(staff, ticket.thread_id)
+                except TelegramError:
+                    log.warning("staff_topic_closed_to_the_bot (make the bot an administrator)")
+                    await self.relay_to_staff(ticket, payload, in_general=True)
+                    return
                 raise RetryLater(1) from exc
             raise relay_error(exc) from exc
         except TelegramError as exc:

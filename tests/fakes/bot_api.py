@@ -927,6 +927,10 @@ class FakeBotAPI:
         chat_id = self._chat(params)
         if not self.chats[chat_id].get("is_forum"):
             raise ApiError("Bad Request: the chat is not a forum")
+        if chat_id not in self.bot_admin_in:
+            # Bot API createForumTopic: "the bot must be an administrator in the chat for this
+            # to work and must have the can_manage_topics administrator rights".
+            raise ApiError("Bad Request: not enough rights to create a topic")
         thread_id = next(self._message_ids)
         self.topics.setdefault(chat_id, {})[thread_id] = str(params["name"])
         self.topic_creators[(chat_id, thread_id)] = int(BOT_USER["id"])
@@ -976,14 +980,25 @@ class FakeBotAPI:
             raise ApiError("Bad Request: TOPIC_CLOSED")
         return thread
 
+    def _may_manage_topic(self, chat_id: int, thread: int) -> None:
+        """Bot API closeForumTopic/reopenForumTopic: "the bot must be an administrator in the
+        chat for this to work and must have the can_manage_topics administrator rights,
+        unless it is the creator of the topic"."""
+        if chat_id not in self.bot_admin_in and (
+            self.topic_creators.get((chat_id, thread)) != BOT_USER["id"]
+        ):
+            raise ApiError("Bad Request: CHAT_ADMIN_REQUIRED")
+
     async def api_closeForumTopic(self, params: dict[str, Any]) -> bool:
         chat_id = self._chat(params)
+        self._may_manage_topic(chat_id, int(params["message_thread_id"]))
         self.closed_topics.setdefault(chat_id, set()).add(int(params["message_thread_id"]))
         return True
 
     async def api_reopenForumTopic(self, params: dict[str, Any]) -> bool:
         chat_id = self._chat(params)
         thread = int(params["message_thread_id"])
+        self._may_manage_topic(chat_id, thread)
         if thread not in self.closed_topics.get(chat_id, set()):
             raise ApiError("Bad Request: TOPIC_NOT_MODIFIED")
         self.closed_topics[chat_id].discard(thread)
