@@ -141,7 +141,7 @@ class StaffGroup:
         if chat.type == Chat.GROUP:
             log.warning(
                 "staff_chat_basic_group (turning topics on makes it a supergroup with a new "
-                "id: the bot follows it; then set TELEGRAM_STAFF_CHAT_ID to the id it logs)"
+                "id: the bot follows it)"
             )
         if not chat.is_forum:
             log.warning(
@@ -166,9 +166,7 @@ class StaffGroup:
         )
         self.chat_id = new_chat_id
         self.closed_threads.clear()
-        log.warning(
-            "staff_chat_migrated new_chat_id=%d (set TELEGRAM_STAFF_CHAT_ID to it)", new_chat_id
-        )
+        log.warning("staff_chat_migrated (the new id is kept in the database)")
         self.bookings_thread = await self.find_bookings_thread()
 
     async def moved_here(self, chat_id: int) -> bool:
