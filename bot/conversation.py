@@ -140,6 +140,8 @@ class Turn:
     forgotten: bool = False
     # Built-in command -> its description, marked with N_() (for /help).
     commands: Mapping[str, str] = field(default_factory=dict)
+    # Whether a staff group takes conversations (none in the terminal, nor without one set).
+    team_reachable: bool = True
 
     @property
     def lang(self) -> str:
@@ -391,6 +393,7 @@ class Conversation:
             now,
             self.store,
             commands=self._command_descriptions,
+            team_reachable=self.outbound.has_staff,
         )
         with use_language(self.catalogs, profile.language):
             replies = await self._route(turn)

@@ -59,6 +59,11 @@ class Outbound:
         self._staff = send
         self._post_notices()  # what a previous run left unposted
 
+    @property
+    def has_staff(self) -> bool:
+        """A staff group takes notices and conversations."""
+        return self._staff is not None
+
     def reaches(self, channel: str) -> bool:
         return channel in self._people
 

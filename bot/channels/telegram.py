@@ -163,6 +163,11 @@ class TelegramChannel:
         outbound.register_person_channel("telegram", self._send_to_person)
         if self.staff is not None:
             await self.staff.start()
+        else:
+            log.warning(
+                'no_staff_chat (set TELEGRAM_STAFF_CHAT_ID: without a staff group, "talk to a '
+                "person\" shows the organisation's phones instead)"
+            )
         if self.relay is not None:
             self.relay.deliver_to_people_with("telegram", self._relay_to_person)
             self.relay.fetch_media_with("telegram", self._fetch_media)

@@ -39,8 +39,30 @@ def _hours_note(turn: Turn) -> list[str]:
     ]
 
 
+def no_team(turn: Turn) -> Reply:
+    """Without a staff group (the terminal, or a bot set up without one), nobody would read a
+    message: the person is told so, with the organisation's phones and the emergency
+    numbers, rather than "Sent"."""
+    turn.profile.state.pop("awaiting", None)
+    phones = [
+        f"<b>{escape(place.name)}</b>: ☎ {escape(' · '.join(place.phones))}"
+        for place in turn.config.locations
+        if place.phones
+    ]
+    lines = [
+        "<b>" + escape(_("Nobody from the team reads this chat.")) + "</b>",
+        escape(_("To talk to a person, call or text the team:")) + "\n" + "\n".join(phones),
+        escape(_("If you are in danger, do not wait:")) + "\n" + emergency_block(turn),
+    ]
+    if not phones:
+        del lines[1]
+    return Reply("\n\n".join(lines), [menu_row()], replace=turn.event.action is not None)
+
+
 async def offer_talk(turn: Turn, args: list[str]) -> list[Reply]:
     """Before writing anything: what the team sees, what it never sees, when it answers."""
+    if not turn.team_reachable:
+        return [no_team(turn)]
     lines = [
         "<b>" + escape(_("Talk to a person from the team")) + "</b>",
         escape(_("The team will see a nickname made up for you (like Iris-42)."))
@@ -73,6 +95,8 @@ def _talking(turn: Turn, text: str, with_menu: bool = False) -> Reply:
 
 
 async def start_talking(turn: Turn, args: list[str]) -> list[Reply]:
+    if not turn.team_reachable:  # an old button, from before the staff group was removed
+        return [no_team(turn)]
     ticket = await _open(turn)
     write = _("Write your message now. You can also send a photo or a voice message.")
     seen = _("The team sees you as {pseudonym}.").format(pseudonym=ticket.pseudonym)
@@ -83,6 +107,8 @@ async def typed_after_offer(turn: Turn) -> list[Reply] | None:
     """Text typed under the offer, instead of pressing "write to the team": it is meant for the
     team, and the offer just said what the team sees, so it goes to the team at once (asking
     to confirm would cost a person in a hurry one more step)."""
+    if not turn.team_reachable:
+        return None  # the offer showed phones instead: the text is a question for the bot
     ticket = await _open(turn)
     replies = await relay_from_person(turn, confirm=True)
     seen = escape(_("The team sees you as {pseudonym}.").format(pseudonym=ticket.pseudonym))
@@ -106,6 +132,9 @@ async def relay_from_person(turn: Turn, confirm: bool = False) -> list[Reply]:
     blocked = await blocked_answer(turn)  # staff used /block: nothing reaches the team
     if blocked is not None:
         return blocked
+    if not turn.team_reachable:  # the staff group was removed from the configuration
+        urgent = urgent_answer(turn, turn.event.text) if turn.event.text else None
+        return [urgent, no_team(turn)] if urgent else [no_team(turn)]
     ticket = await _current_ticket(turn)
     if ticket is None or ticket.status != "open":
         # Closed by staff meanwhile: the same conversation comes back if it is recent enough.
