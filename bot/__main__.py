@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
+
+from telegram.error import InvalidToken
 
 from bot.agenda import agenda_ics, agenda_text, period
 from bot.channels.signal import SignalChannel
@@ -77,8 +81,23 @@ async def serve(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal)
-        for channel in channels:
-            await channel.start()
+        # Telegram may be unreachable at start (its start waits, with back-off): a stop
+        # signal meanwhile still ends the process cleanly.
+        starting: asyncio.Future[Any] = asyncio.ensure_future(
+            asyncio.gather(*(c.start() for c in channels))
+        )
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([starting, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            for channel in reversed(channels):
+                with contextlib.suppress(Exception):
+                    await channel.stop()
+            return
+        stopping.cancel()
+        starting.result()  # a rejected token ends here
         reminders = asyncio.create_task(run_reminders(conversation, stop))
         relaying = asyncio.create_task(relay.run(stop))
         purging = asyncio.create_task(run_purges(conversation, stop))
@@ -209,8 +228,17 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(exc).splitlines():
             print(line, file=sys.stderr)
         return 1
+    except InvalidToken:
+        # python-telegram-bot's own message quotes the token: never shown.
+        log.error("telegram_token_rejected (Telegram refused the token: check TELEGRAM_BOT_TOKEN)")
+        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # Through the logging formatter, which masks tokens and identifiers, never as a raw
+        # traceback on stderr.
+        log.exception("failed")
+        return 1
     return 0
 
 

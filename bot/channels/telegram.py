@@ -26,7 +26,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -62,6 +69,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
 KEYBOARD_CACHE_SIZE = 2048
 CLEAR_ATTEMPTS = 3
+MAX_START_BACKOFF_SECONDS = 60.0
 # Messages this close to the end of the 48 hours in which a bot may delete them are deleted
 # one by one: one that passes the limit while the request travels would sink a whole batch.
 CLEAR_MARGIN = timedelta(hours=1)
@@ -106,12 +114,16 @@ class TelegramChannel:
         self._registering: asyncio.Task[None] | None = None
         self.buttons = ButtonCodec(keys)
         self._keyboards: dict[tuple[tuple[Option, ...], ...], InlineKeyboardMarkup] = {}
+        self._requests = (
+            AiohttpRequest(connection_pool_size=256),
+            AiohttpRequest(connection_pool_size=1),
+        )
         self.application = (
             Application.builder()
             .token(token)
             .updater(None)  # see _poll: updates are confirmed only once handled
-            .request(AiohttpRequest(connection_pool_size=256))
-            .get_updates_request(AiohttpRequest(connection_pool_size=1))
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .base_url(f"{api_url}/bot")
             .base_file_url(f"{api_url}/file/bot")
             # Telegram's limits: about 30 messages a second overall, 20 a minute per group.
@@ -151,7 +163,7 @@ class TelegramChannel:
 
     # --- lifecycle -----------------------------------------------------------------------------
     async def start(self, poll_timeout: int = 20) -> None:
-        await self.application.initialize()
+        await self._initialize()
         # The command lists (one per language) are registered while the bot already answers:
         # people can type commands before their app shows the list.
         self._registering = asyncio.create_task(self._register_commands())
@@ -175,6 +187,29 @@ class TelegramChannel:
         await no_webhook
         self._polling = asyncio.create_task(self._poll(poll_timeout))
         log.info("telegram_polling_started")
+
+    async def _initialize(self) -> None:
+        """Until Telegram answers getMe: a network down at start (a router rebooting, a proxy
+        not up yet) is waited out with back-off rather than crashing the service; a rejected
+        token is not, and leaves no open connection behind."""
+        failures = 0
+        try:
+            while True:
+                try:
+                    await self.application.initialize()
+                    return
+                except InvalidToken:
+                    raise
+                except (TimedOut, NetworkError) as exc:
+                    failures += 1
+                    delay = min(MAX_START_BACKOFF_SECONDS, 2.0**failures)
+                    log.warning(
+                        "telegram_unreachable error=%s retry_in=%.0f", type(exc).__name__, delay
+                    )
+                    await asyncio.sleep(delay)
+        except BaseException:
+            await asyncio.gather(*(request.shutdown() for request in self._requests))
+            raise
 
     async def _poll(self, poll_timeout: int) -> None:
         """Long polling that confirms an update to Telegram only after it was handled.

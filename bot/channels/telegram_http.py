@@ -18,6 +18,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.logs import redact
+
 
 class AiohttpRequest(BaseRequest):
     def __init__(
@@ -41,9 +43,13 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            # trust_env: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured, as by httpx (the
+            # default client of python-telegram-bot) and most tools; many organisations'
+            # networks only let traffic out through a proxy.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -90,4 +96,5 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:
             raise TimedOut from exc
         except (aiohttp.ClientError, asyncio.IncompleteReadError) as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # aiohttp's messages can quote the URL, which holds the bot's token.
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {redact(str(exc))}") from exc
