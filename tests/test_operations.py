@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, RunningBot, TelegramPerson
+from tests.conftest import ROOT, STAFF_CHAT, RunningBot, SignalPerson, TelegramPerson
 from tests.fakes.bot_api import FakeBotAPI, FakeUser
+from tests.test_relay_limits import talk_on_signal
+from tests.test_talk import copies_in, open_conversation
 from tests.test_terminal import run_cli
 
 NOBODY = "Nobody from the team reads this chat."
@@ -167,3 +169,44 @@ async def test_the_proxy_from_the_environment_carries_every_request_unless_no_pr
         assert proxy.seen == []
     finally:
         await proxy.stop()
+
+
+async def test_an_edit_made_while_its_message_is_on_its_way_is_applied_not_dropped(
+    running_bot: RunningBot, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    """The copy exists in the staff group, but Telegram's answer (and so the bot's record of
+    where the copy landed) is still on its way when the person corrects the message."""
+    rodica = TelegramPerson(
+        bot_api, FakeUser(id=5550015004, first_name="Rodica", username=None, language_code="en")
+    )
+    async with running_bot():
+        await open_conversation(rodica)
+        bot_api.slow_answers["copyMessage"] = 0.5
+        first = bot_api.user_sends(rodica.user, "I am in Mosn")
+        await bot_api.wait_for(lambda: len(copies_in(bot_api, STAFF_CHAT)) == 1)
+        bot_api.user_edits(rodica.user, first, "I am in Mons")
+        copy = copies_in(bot_api, STAFF_CHAT)[0]
+        await bot_api.wait_for(lambda: copy.text == "I am in Mons")
+    assert len(copies_in(bot_api, STAFF_CHAT)) == 1
+
+
+async def test_a_signal_edit_made_while_its_message_is_being_posted_is_applied(
+    running_bot: RunningBot, ana: SignalPerson, bot_api: FakeBotAPI, staff_chat: int
+) -> None:
+    async with running_bot():
+        await talk_on_signal(ana)
+        bot_api.slow_answers["sendMessage"] = 0.5
+        first = ana.daemon.message_envelope(ana.user, "Je suis a Mons")
+        await ana.daemon.deliver(first)
+        staff = bot_api.messages[STAFF_CHAT]
+        await bot_api.wait_for(lambda: any(m.text == "Je suis a Mons" for m in staff.values()))
+        edit = ana.daemon.envelope(
+            ana.user,
+            editMessage={
+                "targetSentTimestamp": first["timestamp"],
+                "dataMessage": {"timestamp": 1, "message": "Je suis à Mons"},
+            },
+        )
+        await ana.deliver(edit)
+        await bot_api.wait_for(lambda: any(m.text == "Je suis à Mons" for m in staff.values()))
+    assert not any(m.text == "Je suis a Mons" for m in staff.values())

@@ -473,7 +473,13 @@ class StaffGroup:
         the copy cannot take the new version."""
         bot, staff = self.bot, self.chat_id
         text = escape(str(payload.get("text", "")))
-        message_id = int(payload["staff_message_id"])
+        if "staff_message_id" in payload:
+            message_id = int(payload["staff_message_id"])
+        else:  # queued while its message was still on its way (bot/handlers/talk.py)
+            found = await self.conversation.store.copy_of(str(payload.get("of")))
+            if found is None:
+                return False  # that message never arrived: the new version comes as new
+            message_id = found[1]
         try:
             await bot.edit_message_text(text, staff, message_id, parse_mode=ParseMode.HTML)
             return True

@@ -243,16 +243,24 @@ async def rate(turn: Turn, args: list[str]) -> list[Reply]:
 
 
 async def relay_edit(conversation: Any, person: Any, message_ref: str, new_text: str) -> bool:
-    """The person edited a message already relayed: the team's copy follows the edit."""
+    """The person edited a message relayed to the team: the team's copy follows the edit.
+    A message still in the outbox, or being delivered at this very moment, has no copy on
+    record yet: the edit is queued behind it and finds the copy when its turn comes."""
     store = conversation.store
     source = store.source_key(person.channel, person.address, message_ref)
     found = await store.copy_of(source)
-    if found is None:
-        return False
-    ticket_id, staff_message_id = found
+    payload: dict[str, Any]
+    if found is not None:
+        ticket_id, staff_message_id = found
+        payload = {"kind": "edit", "staff_message_id": staff_message_id, "text": new_text}
+    else:
+        pending = await store.pending_ticket_of(source)
+        if pending is None:
+            return False  # never relayed (written before the conversation with the team)
+        ticket_id = pending
+        payload = {"kind": "edit", "of": source, "text": new_text}
     now = conversation.clock()
     edit_source = store.source_key(
         person.channel, person.address, message_ref, "edit", now.isoformat()
     )
-    payload = {"kind": "edit", "staff_message_id": staff_message_id, "text": new_text}
     return bool(await store.enqueue(ticket_id, "to_staff", payload, edit_source, now))

@@ -198,6 +198,14 @@ class TicketQueries(StoreBase):
             row = await cursor.fetchone()
         return (int(row[0]), int(row[1])) if row else None
 
+    async def pending_ticket_of(self, source: str) -> int | None:
+        """The conversation of a message still in the outbox (or being delivered right now)."""
+        async with self._db.execute(
+            "SELECT ticket_id FROM outbox WHERE source = ?", (source,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
+
     async def signature(self, staff_key: str) -> str | None:
         async with self._db.execute(
             "SELECT signature FROM staff_signatures WHERE staff_key = ?", (staff_key,)

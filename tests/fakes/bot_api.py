@@ -157,6 +157,8 @@ class FakeBotAPI:
         self.failures: dict[str, list[tuple[int, int | None]]] = {}
         # Seconds to wait before answering a method: a slow network.
         self.delays: dict[str, float] = {}
+        # Seconds between doing what a method asks and answering: the answer is slow.
+        self.slow_answers: dict[str, float] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         # Requests being answered right now, per chat, and the most seen at once.
         self.in_flight: dict[str, int] = {}
@@ -248,6 +250,9 @@ class FakeBotAPI:
             return web.json_response(body, status=exc.code)
         async with self._changed:
             self._changed.notify_all()
+        late = self.slow_answers.get(method)
+        if late:  # done on Telegram's side, the answer still on its way back
+            await asyncio.sleep(late)
         return web.json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.Response:
