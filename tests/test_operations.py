@@ -94,7 +94,9 @@ async def test_telegram_unreachable_at_start_is_waited_out_then_served(
     assert bot.stderr is not None
     seen = b""
     while b"telegram_unreachable" not in seen:
-        seen += await asyncio.wait_for(bot.stderr.readline(), 30)
+        line = await asyncio.wait_for(bot.stderr.readline(), 30)
+        assert line, f"the bot ended instead of waiting for Telegram:\n{seen.decode()}"
+        seen += line
     await bot_api.start(port)
     maria = TelegramPerson(
         bot_api, FakeUser(id=5550015002, first_name="Maria", username=None, language_code="en")
