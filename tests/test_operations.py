@@ -111,8 +111,9 @@ async def test_telegram_unreachable_at_start_is_waited_out_then_served(
 
 
 class RecordingProxy:
-    """An HTTP forward proxy that records the requests it carries (absolute-form request
-    lines: the bot's tests speak plain HTTP to the fake server)."""
+    """An HTTP forward proxy that records the first request of each connection it carries
+    (absolute-form request lines: the tests speak plain HTTP to the fake server, so there is
+    no CONNECT; later requests on a kept-alive connection pass through as they are)."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
@@ -133,9 +134,13 @@ class RecordingProxy:
             writer.close()
             return
         self.seen.append(first.decode().strip())
-        target = urlsplit(first.decode().split(" ")[1])
+        method, url, version = first.decode().split(" ", 2)
+        target = urlsplit(url)
         up_reader, up_writer = await asyncio.open_connection(target.hostname, target.port)
-        up_writer.write(first)
+        # As real proxies do: the server gets the origin form (telegram-bot-api's
+        # HttpConnection.cpp refuses an absolute URI in the request line).
+        path = target.path + (f"?{target.query}" if target.query else "")
+        up_writer.write(f"{method} {path} {version}".encode())
 
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             with contextlib.suppress(ConnectionError):

@@ -879,9 +879,11 @@ class FakeBotAPI:
     def _deletable(self, message: ChatMessage) -> bool:
         """Bot API deleteMessage: "A message can only be deleted if it was sent less than 48
         hours ago"; "a dice message in a private chat can only be deleted if it was sent more
-        than 24 hours ago" (TDLib MessagesManager::can_revoke_message)."""
+        than 24 hours ago" (TDLib MessagesManager::can_revoke_message, which is what refuses;
+        telegram-bot-api Client.cpp passes its "Message can't be deleted for everyone" on with
+        the first letter lowered)."""
         age = time.time() - message.date
-        if age >= 48 * 3600:
+        if age > 48 * 3600:  # DEFAULT_REVOKE_TIME_LIMIT for bots: 2 * 86400
             return False
         private = self.chats[message.chat_id].get("type") == "private"
         return not (private and message.media == "dice" and age < 24 * 3600)
@@ -973,7 +975,7 @@ class FakeBotAPI:
         thread = int(thread)
         if thread not in self.topics.get(chat_id, {}):
             # A deleted (or never created) topic: telegram-bot-api Client.cpp
-            # check_message_topic asks TDLib for the topic and answers "message thread not
+            # TdOnCheckForumTopicCallback asks TDLib for the topic and answers "message thread not
             # found" when it is gone, for every way of sending (copies included).
             raise ApiError("Bad Request: message thread not found")
         if thread in self.closed_topics.get(chat_id, set()) and not (
