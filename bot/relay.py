@@ -54,6 +54,11 @@ class Undeliverable(Exception):
     pass
 
 
+class Gone(Undeliverable):
+    """The person can no longer be reached on their platform at all (a Signal account that
+    no longer exists): the conversation is closed and the team told, once."""
+
+
 class Held(Exception):
     """The person used the quick exit: the item waits, out of the queue, until they write."""
 
@@ -193,6 +198,9 @@ class Relay:
                     await self.store.postpone(item, now + timedelta(seconds=delay))
                     return
                 await self._give_up(ticket, item, f"{MAX_ATTEMPTS} attempts")
+            except Gone as exc:
+                await self._give_up(ticket, item, str(exc))
+                await self._close_gone(ticket)
             except Undeliverable as exc:
                 await self._give_up(ticket, item, str(exc))
             await self.store.delivered(item)
@@ -213,6 +221,17 @@ class Relay:
                 await self._tell_team(ticket, item, "team", False)
         except Exception:  # the item is given up whatever happens to the notices
             log.exception("relay_give_up_notice_failed")
+
+    async def _close_gone(self, ticket: Ticket) -> None:
+        """Nothing more can reach this person: what else waits for them is dropped (each would
+        fail the same way), the conversation closes, and the team reads why in its topic."""
+        dropped = await self.store.drop_pending(ticket.id, "to_person")
+        await self.store.close_ticket(ticket.id, self.conversation.clock())
+        log.warning("relay_person_gone dropped=%d", dropped)
+        source = f"gone:{ticket.id}"
+        await self.store.enqueue(
+            ticket.id, "to_staff", {"kind": "gone"}, source, self.conversation.clock(), notice=True
+        )
 
     async def _tell_person(self, ticket: Ticket) -> bool:
         profile = await self.store.load_profile(ticket.user_key)

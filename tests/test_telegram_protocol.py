@@ -16,7 +16,7 @@ from tests.test_talk import NURSE, copies_in, open_conversation
 
 BASIC_GROUP = -4001234500  # a basic group: what a new Telegram group is
 UPGRADED = -1009876543210  # the supergroup it becomes when topics are turned on
-NOT_SENT = "Not sent"  # TODO French after translation
+NOT_SENT = "Non envoyé"
 NOT_DELIVERED = "Un message n'a pas pu être transmis à l'équipe."
 
 

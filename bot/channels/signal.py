@@ -1,9 +1,9 @@
 """Signal adapter: signal-cli's JSON-RPC daemon in, numbered plain-text replies out.
 
-signal-cli (`signal-cli -a +32… daemon --tcp 127.0.0.1:7583` or `--socket PATH`) speaks
-newline-delimited JSON-RPC 2.0: incoming messages arrive as `receive` notifications, replies go
-out with `send`. People are known by their Signal UUID only, pseudonymised and sealed like
-Telegram ids; the phone number that signal-cli may show is never read.
+signal-cli runs as `daemon_command()` says (`--tcp 127.0.0.1:7583` or `--socket PATH`) and
+speaks newline-delimited JSON-RPC 2.0: incoming messages arrive as `receive` notifications,
+replies go out with `send`. People are known by their Signal UUID only, pseudonymised and
+sealed like Telegram ids; the phone number that signal-cli may show is never read.
 
 When the daemon restarts or the socket drops, the adapter reconnects with back-off. Messages
 for the team and from the team wait in the persistent outbox meanwhile (bot/relay.py), and
@@ -21,6 +21,7 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from babel.dates import format_timedelta
 
@@ -29,7 +30,7 @@ from bot.channels.text import numbered, split_text, styled, text_event
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
-from bot.relay import Media, Relay, RetryLater, Undeliverable, neutral_file_name
+from bot.relay import Gone, Media, Relay, RetryLater, Undeliverable, neutral_file_name
 from bot.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "signal"
 # Signal shows about 2,000 characters before "Read more"; longer pages go in several messages.
 MESSAGE_LIMIT = 2000
+LONG_TEXT = "text/x-signal-plain"  # manager/util/MimeUtils.java LONG_TEXT
 REQUEST_TIMEOUT_SECONDS = 60.0
 MAX_RECONNECT_SECONDS = 30.0
 # Envelope parts that need no answer: delivery and read receipts, typing indicators, what the
@@ -44,13 +46,48 @@ MAX_RECONNECT_SECONDS = 30.0
 IGNORED_PARTS = ("receiptMessage", "typingMessage", "syncMessage", "storyMessage")
 
 
-class SignalError(Exception):
-    """signal-cli answered a request with an error."""
+def daemon_command(account: str, listen: str) -> list[str]:
+    """How signal-cli must run for this bot (README, the systemd unit and the Compose file say
+    the same). signal-cli's App.java takes `-a` and `--trust-new-identities` before the
+    subcommand; `daemon`'s own options come after it (DaemonCommand.java):
+    - `--receive-mode on-connection`: messages are taken off Signal's server only while the
+      bot is connected, so nothing is consumed (and lost) while it is away; with the default
+      `on-start` signal-cli receives from its start and only prints what no client takes;
+    - `--no-receive-stdout`: otherwise every message, with the sender's number, is printed
+      to stdout, hence to journald or Docker's logs;
+    - `--trust-new-identities always`: someone who reinstalled Signal is still answered."""
+    where = ["--socket", listen] if listen.startswith("/") else ["--tcp", listen]
+    return [
+        "signal-cli", "-a", account, "--trust-new-identities", "always",
+        "daemon", *where, "--receive-mode", "on-connection", "--no-receive-stdout",
+    ]  # fmt: skip
 
-    def __init__(self, code: int, message: str) -> None:
+
+class SignalError(Exception):
+    """signal-cli answered a request with an error. `data` is its error.data: for a send,
+    {"response": {"timestamp", "results": [{"type", "retryAfterSeconds"...}]}}
+    (jsonrpc/SignalJsonRpcCommandHandler.java getErrorDataNode)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.data = data
+
+    def result_types(self) -> list[str]:
+        response = self.data.get("response") if isinstance(self.data, dict) else None
+        results = response.get("results") if isinstance(response, dict) else None
+        return [str(item.get("type")) for item in results or [] if isinstance(item, dict)]
+
+    def retry_after(self) -> float | None:
+        response = self.data.get("response") if isinstance(self.data, dict) else None
+        waits = [
+            item.get("retryAfterSeconds")
+            for item in (response.get("results") if isinstance(response, dict) else None) or []
+            if isinstance(item, dict)
+        ]
+        numbers = [float(w) for w in waits if isinstance(w, int | float)]
+        return max(numbers) if numbers else None
 
 
 class ConnectionLost(Exception):
@@ -72,16 +109,41 @@ def parse_address(value: str) -> tuple[str, int] | str:
     return value
 
 
+# signal-cli's JSON-RPC error codes (jsonrpc/SignalJsonRpcCommandHandler.java).
+USER_ERROR, IO_ERROR, UNTRUSTED_KEY_ERROR, RATELIMIT_ERROR = -1, -3, -4, -5
+_untrusted_reported = False
+
+
 def delivery_error(exc: Exception) -> RetryLater | Undeliverable:
+    """What the relay does after a failed request, read the way signal-cli reports failures:
+    a send whose only recipient fails is an error whose data lists the recipient's failure
+    (util/SendMessageResultUtils.java outputResult)."""
+    global _untrusted_reported
     if isinstance(exc, AnswerTooLong):
         return Undeliverable("answer too long")  # it would be as long the next time
     if isinstance(exc, ConnectionLost | TimeoutError):
         return RetryLater(5)
-    if isinstance(exc, SignalError) and "unregistered" in exc.message.lower():
-        return Undeliverable("unregistered")
-    if isinstance(exc, SignalError) and exc.code in {-32600, -32601, -32602}:
+    if not isinstance(exc, SignalError):
+        return RetryLater(30)
+    types = exc.result_types()
+    if "UNREGISTERED_FAILURE" in types or "not registered" in exc.message:
+        return Gone("unregistered")  # the account no longer exists: the conversation closes
+    if exc.code == RATELIMIT_ERROR or "RATE_LIMIT_FAILURE" in types:
+        return RetryLater(exc.retry_after() or 60)
+    if exc.code == UNTRUSTED_KEY_ERROR or "IDENTITY_FAILURE" in types:
+        if not _untrusted_reported:
+            _untrusted_reported = True
+            log.error(
+                "signal_untrusted_identity (someone's safety number changed and signal-cli "
+                "refuses to send: start the daemon with --trust-new-identities always, as "
+                "README shows, or run signal-cli trust)"
+            )
+        return Undeliverable("untrusted identity")
+    if exc.code == USER_ERROR and "empty message" in exc.message:
+        return Undeliverable("empty")  # the same message would be empty the next time
+    if exc.code in {-32600, -32601, -32602, -32603}:
         return Undeliverable(f"rpc {exc.code}")  # a request signal-cli will never accept
-    return RetryLater(30)  # rate limits, network trouble, a daemon still starting
+    return RetryLater(30)  # a network failure, a daemon still starting
 
 
 class SignalChannel:
@@ -215,7 +277,11 @@ class SignalChannel:
             if isinstance(error, dict):
                 code = error.get("code")
                 future.set_exception(
-                    SignalError(code if isinstance(code, int) else 0, str(error.get("message")))
+                    SignalError(
+                        code if isinstance(code, int) else 0,
+                        str(error.get("message")),
+                        error.get("data"),
+                    )
                 )
             else:
                 future.set_result(message.get("result"))
@@ -305,8 +371,11 @@ class SignalChannel:
         if isinstance(envelope.get("editMessage"), dict):
             await self._on_edit(person, envelope["editMessage"])
             return
-        if isinstance(envelope.get("callMessage"), dict):
-            if await self._first_sight(person, envelope):
+        call = envelope.get("callMessage")
+        if isinstance(call, dict):
+            # One line per call: a call is an offer, then ICE updates and a hang-up, each its
+            # own envelope (json/JsonCallMessage.java); only the offer is answered.
+            if call.get("offerMessage") and await self._first_sight(person, envelope):
                 await self._decline_call(person)
             return
         if not isinstance(data, dict):
@@ -358,6 +427,10 @@ class SignalChannel:
         items = data.get("attachments")
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict) or not item.get("id"):
+                continue
+            if item.get("contentType") == LONG_TEXT:
+                # A long message comes with its whole text as this attachment; signal-cli has
+                # already put that text in the body (manager/api/MessageEnvelope.java).
                 continue
             size = item.get("size")
             if not isinstance(size, int) or size > limit:
@@ -438,7 +511,8 @@ class SignalChannel:
         """Sends one reply, in several messages if it is long; returns their timestamps."""
         # Cut between paragraphs of the HTML (bold never spans two), then style each piece.
         stamps: list[int] = []
-        for index, piece in enumerate(split_text(html_text, MESSAGE_LIMIT) or [""]):
+        pieces = split_text(html_text, MESSAGE_LIMIT) or ([""] if attachments else [])
+        for index, piece in enumerate(pieces):  # never an empty message (SendCommand.java)
             text, styles = styled(piece)
             params: dict[str, Any] = {"recipient": [uuid], "message": text}
             if styles:
@@ -453,16 +527,14 @@ class SignalChannel:
 
     @staticmethod
     def _check_sent(result: Any) -> None:
-        """signal-cli answers a send with per-recipient results; a failure there is not an
-        RPC error."""
+        """A send with several recipients reports each one's failure in its result rather
+        than as an error (SendMessageResultUtils.java): read the same way."""
         if not isinstance(result, dict):
             return
         for item in result.get("results") or []:
             kind = str(item.get("type", "SUCCESS")) if isinstance(item, dict) else "SUCCESS"
-            if kind == "UNREGISTERED_FAILURE":
-                raise SignalError(-1, "unregistered recipient")
             if kind != "SUCCESS":
-                raise SignalError(-3, kind.lower())
+                raise SignalError(USER_ERROR, "Failed to send message", {"response": result})
 
     async def _deliver(self, person: Person, replies: list[Reply]) -> None:
         # Sending and recording under the lock the quick exit takes: see bot/outbound.py.
@@ -544,6 +616,8 @@ class SignalChannel:
                     raise RetryLater(30)
                 files = [await self.relay.media(a) for a in payload.get("attachments") or []]
                 reply = Reply(str(payload.get("text", "")))
+                if not reply.text.strip() and not files:
+                    raise Undeliverable("nothing Signal can carry")
                 stamps = await self._send(address, reply.text, [data_uri(m) for m in files])
             else:
                 raise Undeliverable(f"kind {kind!r} cannot reach Signal")
@@ -579,7 +653,8 @@ class SignalChannel:
 
 
 def data_uri(media: Media) -> str:
-    """signal-cli takes attachments as RFC 2397 data URIs, with a file name."""
+    """signal-cli takes attachments as RFC 2397 data URIs, with a file name. It URL-decodes
+    parameter values (manager/util/DataURI.java): a name is percent-encoded, or a "%" in it
+    would fail the send and a "+" would become a space."""
     encoded = base64.b64encode(media.data).decode()
-    name = media.filename.replace(";", "_").replace(",", "_")
-    return f"data:{media.content_type};filename={name};base64,{encoded}"
+    return f"data:{media.content_type};filename={quote(media.filename, safe='')};base64,{encoded}"

@@ -379,6 +379,15 @@ class StaffGroup:
                     ticket, thread, "↩", N_("{pseudonym} is writing again.")
                 )
                 return
+            if kind == "gone":
+                await self._conversation_notice(
+                    ticket, thread, "⚠️", N_(
+                        "{pseudonym} can no longer be reached: their account no longer exists "
+                        "on their app. The conversation is closed."
+                    )
+                )  # fmt: skip
+                await self.close_topic(ticket)
+                return
             if kind in {"ended", "exited"}:
                 text = (
                     N_("{pseudonym} ended the conversation.")

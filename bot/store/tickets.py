@@ -198,6 +198,14 @@ class TicketQueries(StoreBase):
             row = await cursor.fetchone()
         return (int(row[0]), int(row[1])) if row else None
 
+    async def drop_pending(self, ticket_id: int, direction: str) -> int:
+        """Deletes what still waits in one direction of a conversation; how many."""
+        async with self.write_lock:
+            cursor = await self._db.execute(
+                "DELETE FROM outbox WHERE ticket_id = ? AND direction = ?", (ticket_id, direction)
+            )
+        return cursor.rowcount
+
     async def pending_ticket_of(self, source: str) -> int | None:
         """The conversation of a message still in the outbox (or being delivered right now)."""
         async with self._db.execute(

@@ -432,7 +432,7 @@ class FakeBotAPI:
 
     def staff_sends_media(
         self, staff: FakeUser, chat_id: int, kind: str, data: bytes, caption: str = "",
-        thread_id: int | None = None,
+        thread_id: int | None = None, file_name: str = "plan.pdf",
     ) -> int:  # fmt: skip
         """A staff member posts a photo, voice message or document in a conversation's topic."""
         message_id = next(self._message_ids)
@@ -450,7 +450,7 @@ class FakeBotAPI:
             "voice": {"voice": {"file_id": file_id, "file_unique_id": "v", "duration": 3,
                                 "mime_type": "audio/ogg"}},
             "document": {"document": {"file_id": file_id, "file_unique_id": "d",
-                                      "file_name": "plan.pdf", "mime_type": "application/pdf"}},
+                                      "file_name": file_name, "mime_type": "application/pdf"}},
         }[kind]  # fmt: skip
         message: dict[str, Any] = {
             "message_id": message_id,

@@ -17,8 +17,36 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
-_DATA_URI = re.compile(r"data:(?P<type>[^;,]+)(?:;filename=(?P<name>[^;,]*))?;base64,(?P<data>.*)")
+# manager/util/DataURI.java DATA_URI_PATTERN and PARAMETER_PATTERN (case-insensitive).
+_DATA_URI = re.compile(
+    r"\Adata:(?P<type>.+?/.+?)?(?P<parameters>;.+?=.+?)?(?P<base64>;base64)?,(?P<data>.+)\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+_PARAMETER = re.compile(r";(?P<key>[^=;]+)=(?P<value>[^;]+)")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+LONG_TEXT = "text/x-signal-plain"  # manager/util/MimeUtils.java
+# jsonrpc/SignalJsonRpcCommandHandler.java
+USER_ERROR, UNTRUSTED_KEY_ERROR, RATELIMIT_ERROR, INTERNAL_ERROR = -1, -4, -5, -32603
+
+
+class RpcError(Exception):
+    """An error answer: code, message and data as signal-cli builds them."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+def url_decode(value: str) -> str:
+    """java.net.URLDecoder.decode: "+" is a space, and a "%" not followed by two hex digits
+    is an IllegalArgumentException."""
+    if _BAD_ESCAPE.search(value):
+        raise ValueError("URLDecoder: Illegal hex characters in escape (%) pattern")
+    return unquote_plus(value)
 
 
 @dataclass
@@ -58,6 +86,15 @@ class FakeSignalCli:
         self.attachments: dict[str, bytes] = {}
         # Error answers instead of results: method -> list of (code, message).
         self.failures: dict[str, list[tuple[int, str]]] = {}
+        # How a send to one person fails (SendMessageResult types, json/JsonSendMessageResult
+        # .java): uuid -> (type, retryAfterSeconds or None).
+        self.send_failures: dict[str, tuple[str, int | None]] = {}
+        # `daemon --receive-mode`: with on-connection (what README prescribes) Signal's server
+        # keeps messages while no client is connected; with on-start signal-cli takes them
+        # anyway and only prints them (commands/DaemonCommand.java addDefaultReceiveHandler).
+        self.receive_mode = "on-connection"
+        self.on_server: list[dict[str, Any]] = []  # waiting on Signal's server
+        self.printed: list[dict[str, Any]] = []  # taken by signal-cli with nobody to hand to
         self._server: asyncio.Server | None = None
         self._clients: list[asyncio.StreamWriter] = []
         self._clock = itertools.count(int(time.time() * 1000))
@@ -97,6 +134,10 @@ class FakeSignalCli:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._clients.append(writer)
         await self._notify()
+        # A client connects: receiving starts, and what waited on Signal's server arrives.
+        waiting, self.on_server = self.on_server, []
+        for envelope in waiting:
+            await self.deliver(envelope)
         try:
             while line := await reader.readline():
                 try:
@@ -128,6 +169,8 @@ class FakeSignalCli:
         else:
             try:
                 response["result"] = handler(params)
+            except RpcError as exc:
+                response["error"] = {"code": exc.code, "message": exc.message, "data": exc.data}
             except LookupError as exc:
                 # signal-cli jsonrpc/SignalJsonRpcCommandHandler.java: a UserErrorException
                 # is answered with code -1 (USER_ERROR).
@@ -153,24 +196,76 @@ class FakeSignalCli:
     def rpc_send(self, params: dict[str, Any]) -> dict[str, Any]:
         recipients = params["recipient"]
         recipients = recipients if isinstance(recipients, list) else [recipients]
-        timestamp = next(self._clock)
-        files = []
-        for uri in params.get("attachments") or []:
-            found = _DATA_URI.fullmatch(uri)
-            if found is None:
-                raise LookupError(f"attachment is not a data URI or a file: {uri[:30]}")
-            files.append(SentFile(found["type"], found["name"], base64.b64decode(found["data"])))
-        for uuid in recipients:
-            self.sent.setdefault(uuid, []).append(
-                SentMessage(
-                    timestamp, params.get("message", ""), params.get("textStyle", []), files
-                )
+        message = params.get("message") or ""
+        uris = params.get("attachments") or []
+        if (
+            not message
+            and not uris
+            and not params.get("sticker")
+            and not params.get("quoteTimestamp")
+        ):
+            # commands/SendCommand.java: a UserErrorException, so code -1.
+            raise RpcError(
+                USER_ERROR,
+                "Sending empty message is not allowed, either a message, attachment or sticker "
+                "must be given.",
             )
-        results = [
-            {"recipientAddress": {"uuid": uuid, "number": None}, "type": "SUCCESS"}
-            for uuid in recipients
-        ]
-        return {"timestamp": timestamp, "results": results}
+        files = [self._attachment(uri) for uri in uris]
+        timestamp = next(self._clock)
+        results = []
+        for uuid in recipients:
+            failure, retry_after = self.send_failures.get(uuid, ("SUCCESS", None))
+            result: dict[str, Any] = {
+                "recipientAddress": {"uuid": uuid, "number": None, "username": None},
+                "type": failure,
+            }
+            if retry_after is not None:
+                result["retryAfterSeconds"] = retry_after
+            results.append(result)
+            if failure == "SUCCESS":
+                self.sent.setdefault(uuid, []).append(
+                    SentMessage(timestamp, message, params.get("textStyle", []), files)
+                )
+        response = {"timestamp": timestamp, "results": results}
+        types = {result["type"] for result in results}
+        if "SUCCESS" not in types:
+            # util/SendMessageResultUtils.java outputResult: no recipient reached is an error,
+            # with the results as its data (SignalJsonRpcCommandHandler getErrorDataNode).
+            data = {"response": response}
+            if types == {"IDENTITY_FAILURE"}:
+                raise RpcError(
+                    UNTRUSTED_KEY_ERROR, "Failed to send message due to untrusted identities", data
+                )
+            if types == {"RATE_LIMIT_FAILURE"}:
+                raise RpcError(RATELIMIT_ERROR, "Failed to send message due to rate limiting", data)
+            raise RpcError(USER_ERROR, "Failed to send message", data)
+        return response
+
+    @staticmethod
+    def _attachment(uri: str) -> SentFile:
+        """manager/util/DataURI.java, as Utils.createStreamDetails uses it: a value that does
+        not parse is taken for a file path, which does not exist here, so the send fails with
+        an AttachmentInvalidException (an unexpected error: code -32603)."""
+        found = _DATA_URI.match(uri)
+        try:
+            if found is None:
+                raise ValueError("The given string is not a valid data URI.")
+            parameters = {
+                m["key"]: url_decode(m["value"])
+                for m in _PARAMETER.finditer(found["parameters"] or "")
+            }
+        except ValueError as exc:
+            raise RpcError(
+                INTERNAL_ERROR,
+                f"Failed to send message: {uri[:40]} (No such file or directory) "
+                "(AttachmentInvalidException) (UnexpectedErrorException)",
+            ) from exc
+        data = (
+            base64.b64decode(found["data"])
+            if found["base64"]
+            else url_decode(found["data"]).encode()
+        )
+        return SentFile(found["type"] or "text/plain", parameters.get("filename"), data)
 
     def rpc_updateContact(self, params: dict[str, Any]) -> dict[str, Any]:
         self.expiration[params["recipient"]] = int(params.get("expiration", 0))
@@ -227,6 +322,16 @@ class FakeSignalCli:
                  "size": len(data), "width": None, "height": None, "caption": None,
                  "uploadTimestamp": None}
             )  # fmt: skip
+        if text is not None and len(text.encode()) > 2000:
+            # Signal apps send a long text's whole body as an attachment; signal-cli puts it
+            # back in the body and still lists the attachment (manager/api/MessageEnvelope.java).
+            ident = f"att{len(self.attachments) + 1}.txt"
+            self.attachments[ident] = text.encode()
+            attachments.append(
+                {"contentType": LONG_TEXT, "filename": None, "id": ident,
+                 "size": len(text.encode()), "width": None, "height": None, "caption": None,
+                 "uploadTimestamp": None}
+            )  # fmt: skip
         envelope = self.envelope(user)
         envelope["dataMessage"] = {
             "timestamp": envelope["timestamp"],
@@ -237,7 +342,27 @@ class FakeSignalCli:
         }
         return envelope
 
+    def call_envelope(self, user: SignalUser, part: str) -> dict[str, Any]:
+        """One step of a call, each its own envelope (json/JsonCallMessage.java): "offer",
+        "iceUpdate", "answer", "busy" or "hangup"."""
+        call_id = 8_123_456_789
+        parts: dict[str, Any] = {
+            "offer": {"offerMessage": {"id": call_id, "type": "AUDIO_CALL", "opaque": "b2ZmZXI="}},
+            "iceUpdate": {"iceUpdateMessages": [{"id": call_id, "opaque": "aWNl"},
+                                                {"id": call_id, "opaque": "aWNlMg=="}]},
+            "answer": {"answerMessage": {"id": call_id, "opaque": "YW5zd2Vy"}},
+            "busy": {"busyMessage": {"id": call_id}},
+            "hangup": {"hangupMessage": {"id": call_id, "type": "NORMAL", "deviceId": 1}},
+        }  # fmt: skip
+        return self.envelope(user, callMessage=parts[part])
+
     async def deliver(self, envelope: dict[str, Any]) -> None:
+        """Signal's server delivers a message: to the connected bot, or it waits there (or,
+        with --receive-mode on-start and nobody connected, signal-cli takes it and prints
+        it: lost to the bot)."""
+        if not self._clients:
+            (self.printed if self.receive_mode == "on-start" else self.on_server).append(envelope)
+            return
         await self.push({"jsonrpc": "2.0", "method": "receive",
                          "params": {"envelope": envelope, "account": self.account}})  # fmt: skip
 
