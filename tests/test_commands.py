@@ -64,7 +64,7 @@ async def test_english_help_and_the_singular_appointment(
 
 
 async def test_aliases_without_a_slash_on_signal(
-    running_bot: RunningBot, ana: SignalPerson
+    running_bot: RunningBot, ana: SignalPerson, staff_chat: int
 ) -> None:
     async with running_bot():
         await ana.send("bonjour")

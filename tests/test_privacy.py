@@ -26,6 +26,7 @@ async def test_database_and_logs_hold_no_identifier(
     bot_api: FakeBotAPI,
     env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
+    staff_chat: int,
 ) -> None:
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
