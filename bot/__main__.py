@@ -30,12 +30,20 @@ from bot.relay import Relay
 from bot.reminders import run_reminders
 from bot.retention import run_purges
 from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, content_paths, load_settings
 
 log = logging.getLogger("bot")
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings) -> int:
+    if not settings.telegram_token and not settings.signal_cli and not sys.stdin.isatty():
+        # Under an init system: nothing to serve is a failure it should show, not a success.
+        print(
+            "Nothing to serve: set TELEGRAM_BOT_TOKEN (and/or SIGNAL_ACCOUNT and SIGNAL_CLI); "
+            "to try the bot in a terminal, use: python -m bot chat",
+            file=sys.stderr,
+        )
+        return 1
     async with open_runtime(settings) as runtime:
         if not settings.telegram_token and not settings.signal_cli:
             print(
@@ -45,7 +53,7 @@ async def serve(settings: Settings) -> None:
                 file=sys.stderr,
             )
             await _terminal(runtime, None)
-            return
+            return 0
         conversation = runtime.conversation
         relay = Relay(conversation)
         channels: list[TelegramChannel | SignalChannel] = []
@@ -95,7 +103,7 @@ async def serve(settings: Settings) -> None:
             for channel in reversed(channels):
                 with contextlib.suppress(Exception):
                     await channel.stop()
-            return
+            return 0
         stopping.cancel()
         starting.result()  # a rejected token ends here
         reminders = asyncio.create_task(run_reminders(conversation, stop))
@@ -109,32 +117,37 @@ async def serve(settings: Settings) -> None:
             await conversation.outbound.drain()
             for channel in reversed(channels):
                 await channel.stop()
+        return 0
 
 
 async def _terminal(runtime: Runtime, language: str | None) -> None:
     await TerminalChannel(runtime.conversation, sys.stdin, sys.stdout, language).run()
 
 
-async def chat(settings: Settings, language: str | None) -> None:
+async def chat(settings: Settings, language: str | None) -> int:
     async with open_runtime(settings) as runtime:
+        languages = runtime.conversation.config.languages
+        if language is not None and language not in languages:
+            print(f"--lang: {language!r} is not one of {', '.join(languages)}", file=sys.stderr)
+            return 2
         await _terminal(runtime, language)
+    return 0
 
 
-async def content_check(settings: Settings) -> int:
-    result = await check_everything(settings.config_path, settings.content_dir)
+async def content_check() -> int:
+    config_path, content_dir = content_paths()
+    result = await check_everything(config_path, content_dir)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     languages = ", ".join(result.config.languages)
     topics = len(result.content.index.topics)
-    print(f"ok: {settings.config_path} and {settings.content_dir}: {topics} topics in {languages}")
+    print(f"ok: {config_path} and {content_dir}: {topics} topics in {languages}")
     return 0
 
 
-async def match_questions(
-    settings: Settings, lang: str | None, text: str | None, evaluate_file: str | None
-) -> int:
+async def match_questions(lang: str | None, text: str | None, evaluate_file: str | None) -> int:
     """One JSON line per question: from TEXT, or one question per line of stdin."""
-    result = await check_everything(settings.config_path, settings.content_dir)
+    result = await check_everything(*content_paths())
     if evaluate_file:
         report = evaluate(result.matcher, load_questions(Path(evaluate_file)))
         print(report.table())
@@ -184,6 +197,13 @@ async def print_counts(settings: Settings) -> int:
     return 0
 
 
+def day_count(text: str) -> int:
+    """1 to 366: argparse turns anything else into one line and exit code 2."""
+    if not text.isdecimal() or not 1 <= int(text) <= 366:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 366")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,27 +223,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     agenda_parser = sub.add_parser("agenda", help="export the appointments (staff)")
     agenda_parser.add_argument("--from", dest="first", help="first day, e.g. 2026-11-24 (today)")
-    agenda_parser.add_argument("--days", type=int, default=1, help="how many days (1)")
+    agenda_parser.add_argument("--days", type=day_count, default=1, help="how many days (1)")
     agenda_parser.add_argument("--format", choices=["text", "ics"], default="text")
     sub.add_parser("stats", help="appointments booked, moved, cancelled, done, missed per month")
     args = parser.parse_args(argv)
 
-    setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    if level not in logging.getLevelNamesMapping():
+        print(f"LOG_LEVEL: {level!r} is not one of DEBUG, INFO, WARNING, ERROR", file=sys.stderr)
+        return 2
+    setup_logging(level)
     try:
+        if args.command == "content":
+            return asyncio.run(content_check())
+        if args.command == "match":
+            text = " ".join(args.text) if args.text else None
+            return asyncio.run(match_questions(args.lang, text, args.evaluate))
         settings = load_settings()
         if args.command == "run":
-            asyncio.run(serve(settings))
+            return asyncio.run(serve(settings))
         elif args.command == "chat":
-            asyncio.run(chat(settings, args.lang))
-        elif args.command == "content":
-            return asyncio.run(content_check(settings))
+            return asyncio.run(chat(settings, args.lang))
         elif args.command == "stats":
             return asyncio.run(print_counts(settings))
         elif args.command == "agenda":
             return asyncio.run(export_agenda(settings, args.first, args.days, args.format))
-        elif args.command == "match":
-            text = " ".join(args.text) if args.text else None
-            return asyncio.run(match_questions(settings, args.lang, text, args.evaluate))
     except (ValidationFailed, SettingsError) as exc:
         for line in str(exc).splitlines():
             print(line, file=sys.stderr)

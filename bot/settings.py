@@ -48,6 +48,16 @@ class Settings:
         return self.data_dir / "parapluie.sqlite3"
 
 
+def content_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:
+    """The config file and the content folder, for commands that only read them (content
+    check, match): nothing is created, no key, no database, no data folder."""
+    env = os.environ if environ is None else environ
+    return (
+        Path(env.get("BOT_CONFIG") or BUNDLED_CONFIG),
+        Path(env.get("BOT_CONTENT") or BUNDLED_CONTENT),
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("BOT_DATA_DIR") or "./data")
@@ -69,8 +79,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir),
         previous_secret_key=(env.get("BOT_SECRET_KEY_PREVIOUS") or "").encode() or None,
-        config_path=Path(env.get("BOT_CONFIG") or BUNDLED_CONFIG),
-        content_dir=Path(env.get("BOT_CONTENT") or BUNDLED_CONTENT),
+        config_path=content_paths(env)[0],
+        content_dir=content_paths(env)[1],
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
         telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
         staff_chat_id=staff_chat_id,

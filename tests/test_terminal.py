@@ -44,11 +44,13 @@ def test_chat_with_scripted_stdin(tmp_path: Path) -> None:
     assert "<b>" not in out and "&amp;" not in out
 
 
-def test_run_without_a_token_starts_the_terminal_and_says_how_to_connect(tmp_path: Path) -> None:
+def test_run_with_nothing_to_serve_and_no_terminal_fails_with_one_line(tmp_path: Path) -> None:
+    """Under an init system (no terminal) a bot with nothing to serve must not look healthy."""
     result = run_cli(["run"], "2\n", tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "Set TELEGRAM_BOT_TOKEN (and/or SIGNAL_ACCOUNT and SIGNAL_CLI)" in result.stderr
-    assert "PrEP" in result.stdout
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0] and "python -m bot chat" in lines[0]
+    assert result.stdout == ""
 
 
 async def test_terminal_state_survives_a_restart(tmp_path: Path, clock: FakeClock) -> None:
