@@ -16,6 +16,7 @@ from typing import Any
 from telegram.error import InvalidToken
 
 from bot.agenda import agenda_ics, agenda_text, period
+from bot.backup import BackupError, backup, restore, running
 from bot.channels.signal import SignalChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.terminal import TerminalChannel
@@ -44,6 +45,11 @@ async def serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
+    with running(settings.data_dir):
+        return await _serve(settings)
+
+
+async def _serve(settings: Settings) -> int:
     async with open_runtime(settings) as runtime:
         if not settings.telegram_token and not settings.signal_cli:
             print(
@@ -226,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     agenda_parser.add_argument("--days", type=day_count, default=1, help="how many days (1)")
     agenda_parser.add_argument("--format", choices=["text", "ics"], default="text")
     sub.add_parser("stats", help="appointments booked, moved, cancelled, done, missed per month")
+    backup_parser = sub.add_parser("backup", help="copy the database while the bot runs")
+    backup_parser.add_argument("path", type=Path, help="the file to write")
+    restore_parser = sub.add_parser("restore", help="replace the database with a backup")
+    restore_parser.add_argument("path", type=Path, help="the backup file")
     args = parser.parse_args(argv)
 
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
@@ -244,11 +254,17 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(serve(settings))
         elif args.command == "chat":
             return asyncio.run(chat(settings, args.lang))
+        elif args.command == "backup":
+            backup(settings.database_path, args.path)
+            print(f"ok: {args.path} (useless without the key: keep BOT_SECRET_KEY elsewhere)")
+        elif args.command == "restore":
+            restore(args.path, settings.database_path)
+            print(f"ok: {settings.database_path} restored from {args.path}")
         elif args.command == "stats":
             return asyncio.run(print_counts(settings))
         elif args.command == "agenda":
             return asyncio.run(export_agenda(settings, args.first, args.days, args.format))
-    except (ValidationFailed, SettingsError) as exc:
+    except (ValidationFailed, SettingsError, BackupError) as exc:
         for line in str(exc).splitlines():
             print(line, file=sys.stderr)
         return 1
