@@ -8,15 +8,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BOT_DATA_DIR=/data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY bot ./bot
-COPY content ./content
-COPY locales ./locales
-COPY config.example.yaml ./
-# Editable, so the package finds content/, locales/ and the example config beside it.
+# The exact versions `make run` and CI use, checked against their hashes.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+# Installed as a package (not editable): content, translations and the example config travel
+# inside it (bot/resources.py), and the sources are not kept in the image.
+COPY pyproject.toml README.md config.example.yaml ./src/
+COPY bot ./src/bot
+COPY content ./src/content
+COPY locales ./src/locales
 # Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE every start would compile bot/.
-RUN pip install --no-cache-dir -e . \
-    && python -m compileall -q bot \
+RUN pip install --no-cache-dir --no-deps ./src \
+    && rm -rf ./src \
+    && python -m compileall -q /usr/local/lib/python3.11/site-packages/bot \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin parapluie \
     && mkdir -p /data && chown parapluie /data
 

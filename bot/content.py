@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.commands import COMMANDS_FILE, CommandAliases
 from bot.errors import ValidationFailed, describe, load_yaml
+from bot.resources import CONTENT_DIR
 
 M = TypeVar("M", bound="BaseModel")
 # Files beside the topics in a language folder.
 NOT_TOPICS = {"language.yaml", "keywords.yaml", "notes.yaml", "smalltalk.yaml", "commands.yaml"}
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOPIC_ID = r"^[a-z][a-z0-9_]{0,23}$"  # short: topic ids travel in 64-byte button data
 # `call:<location id>` shows that place's numbers; the others open a screen of their own.
 ACTION_PATTERN = r"^(book|appointments|talk|emergency|services|call:[a-z0-9_-]+)$"

@@ -18,7 +18,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+from bot.resources import LOCALES_DIR
+
 DOMAIN = "messages"
 
 _current: ContextVar[tuple[str, NullTranslations]] = ContextVar(

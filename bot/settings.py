@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.resources import CONTENT_DIR, EXAMPLE_CONFIG
 from bot.store.database import private_directory
 
 log = logging.getLogger(__name__)
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-BUNDLED_CONFIG = PROJECT_DIR / "config.example.yaml"
-BUNDLED_CONTENT = PROJECT_DIR / "content"
+BUNDLED_CONFIG = EXAMPLE_CONFIG
+BUNDLED_CONTENT = CONTENT_DIR
 DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_FILE = "secret.key"
 
