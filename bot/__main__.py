@@ -238,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     restore_parser.add_argument("path", type=Path, help="the backup file")
     args = parser.parse_args(argv)
 
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    # In a terminal chat, log lines would come between the bot's answers: warnings only,
+    # unless LOG_LEVEL asks for more.
+    quiet = "WARNING" if args.command == "chat" else "INFO"
+    level = os.environ.get("LOG_LEVEL", quiet).upper()
     if level not in logging.getLevelNamesMapping():
         print(f"LOG_LEVEL: {level!r} is not one of DEBUG, INFO, WARNING, ERROR", file=sys.stderr)
         return 2

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import subprocess
 import sys
 from pathlib import Path
+
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
 
 from bot.channels.terminal import TerminalChannel
 from bot.runtime import open_runtime
@@ -69,3 +74,27 @@ async def test_terminal_state_survives_a_restart(tmp_path: Path, clock: FakeCloc
     second = await session("2\n")
     assert "Bonjour" in second
     assert "PrEP : un médicament" in second
+
+
+class Keyboard(io.StringIO):
+    """Standard input as a terminal: the channel then reads with prompt_toolkit."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_in_a_terminal_line_editing_and_ctrl_d_or_ctrl_c_leave_at_once(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = load_settings({"BOT_DATA_DIR": str(tmp_path / "data"), "BOT_SECRET_KEY": "k" * 40})
+    for leave in ("\x04", "\x03"):  # Ctrl-D, Ctrl-C
+        out = io.StringIO()
+        with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
+            # "3" typed, erased with backspace, then "2": line editing, as in a shell.
+            keys.send_text("3\x7f2\r" + leave)
+            async with open_runtime(settings, clock) as runtime:
+                channel = TerminalChannel(runtime.conversation, Keyboard(), out, "en")
+                await asyncio.wait_for(channel.run(), 10)
+        shown = out.getvalue()
+        assert shown.startswith("Language: English. To change it, send /language.")
+        assert "PrEP: a medicine" in shown and "Tests for HIV" not in shown

@@ -197,7 +197,7 @@ def menu_row() -> list[Option]:
 
 
 async def show_places(turn: Turn, args: list[str]) -> list[Reply]:
-    intro = escape(_("Where to find us. Tap a place for its address, hours and services."))
+    intro = escape(_("Where to find us. Choose a place for its address, hours and services."))
     text = (
         intro
         + "\n\n"
