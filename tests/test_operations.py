@@ -217,3 +217,18 @@ async def test_a_signal_edit_made_while_its_message_is_being_posted_is_applied(
         await ana.deliver(edit)
         await bot_api.wait_for(lambda: any(m.text == "Je suis à Mons" for m in staff.values()))
     assert not any(m.text == "Je suis a Mons" for m in staff.values())
+
+
+async def test_a_staff_group_telegram_does_not_know_takes_no_conversation(
+    running_bot: RunningBot, bot_api: FakeBotAPI, env: dict[str, str], caplog: Any
+) -> None:
+    env["TELEGRAM_STAFF_CHAT_ID"] = "-100777"  # a group the bot is not in
+    rodica = TelegramPerson(
+        bot_api, FakeUser(id=5550015005, first_name="Rodica", username=None, language_code="en")
+    )
+    async with running_bot() as runtime:
+        assert "staff_chat_unreachable" in caplog.text
+        offer = await rodica.send("/talk")
+        assert NOBODY in offer.text
+        await rodica.send("hello?")
+        assert await runtime.store.outbox_size() == 0

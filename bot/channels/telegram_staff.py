@@ -95,6 +95,7 @@ class StaffGroup:
         self.configured_chat_id = chat_id
         self.relay = relay
         self.is_forum = False
+        self.reachable = True
         self.bookings_thread: int | None = None
         # Topics known to be closed (by the bot, or by staff: Telegram posts a service
         # message the bot sees as an administrator). Kept in memory: after a restart a closed
@@ -110,6 +111,10 @@ class StaffGroup:
         if moved is not None:
             self.chat_id = int(moved)
         self.bookings_thread = await self.find_bookings_thread()
+        if not self.reachable:
+            # A group that does not exist (or that the bot was removed from) answers nobody:
+            # "talk to a person" shows the phones instead, and nothing is queued for it.
+            return
         self.conversation.outbound.register_staff(self.post_notice)
         if self.relay is not None:
             self.relay.deliver_to_staff_with(self.relay_to_staff)
@@ -131,6 +136,8 @@ class StaffGroup:
                 "TELEGRAM_STAFF_CHAT_ID)",
                 type(exc).__name__,
             )
+            # Telegram said so (not a network failure): no conversation is sent there.
+            self.reachable = not isinstance(exc, BadRequest | Forbidden)
             return None
         self.is_forum = bool(chat.is_forum)
         if member.status not in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}:
