@@ -22,6 +22,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.terminal import TerminalChannel
 from bot.channels.text import html_to_plain
 from bot.checks import check_everything
+from bot.doctor import report, run_checks, today_utc
 from bot.errors import ValidationFailed
 from bot.evaluation import evaluate, load_questions
 from bot.handlers.staff import parse_day
@@ -232,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     agenda_parser.add_argument("--days", type=day_count, default=1, help="how many days (1)")
     agenda_parser.add_argument("--format", choices=["text", "ics"], default="text")
     sub.add_parser("stats", help="appointments booked, moved, cancelled, done, missed per month")
+    sub.add_parser("doctor", help="check the installation: config, Telegram, signal-cli, data")
     backup_parser = sub.add_parser("backup", help="copy the database while the bot runs")
     backup_parser.add_argument("path", type=Path, help="the file to write")
     restore_parser = sub.add_parser("restore", help="replace the database with a backup")
@@ -252,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "match":
             text = " ".join(args.text) if args.text else None
             return asyncio.run(match_questions(args.lang, text, args.evaluate))
+        if args.command == "doctor":
+            checks = asyncio.run(run_checks(load_settings(generate_key=False), today_utc()))
+            text, code = report(checks)
+            print(text)
+            return code
         settings = load_settings()
         if args.command == "run":
             return asyncio.run(serve(settings))

@@ -25,6 +25,7 @@ from bot.i18n import Catalogs, _, switch_language, use_language
 from bot.locks import PersonLocks
 from bot.matching import Matcher
 from bot.outbound import EXITED, Outbound
+from bot.settings import Settings
 from bot.store import Keys, Profile, Store
 from bot.store.tickets import StaffNotice
 
@@ -275,6 +276,8 @@ class Conversation:
         self._locks = PersonLocks()
         # While rotating keys: people not yet seen under the new key are renamed on arrival.
         self.previous_keys: Keys | None = None
+        # How this process was started (tokens, paths), for /status; set by bot/runtime.py.
+        self.settings: Settings | None = None
         self.flood = FloodGuard()
 
     # --- wiring (see bot/app.py) -------------------------------------------------------------

@@ -54,6 +54,7 @@ async def open_runtime(settings: Settings, clock: Clock = utc_now) -> AsyncItera
             store, keys, checked.config, checked.content, checked.catalogs, checked.matcher, clock
         )
         conversation.previous_keys = previous
+        conversation.settings = settings
         # Content, keywords and catalogs live as long as the process: moved out of the
         # collector's sight, a full collection no longer walks them (it paused a typed
         # question for 20 ms, four times the matching budget; see BENCHMARKS.md).

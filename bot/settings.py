@@ -42,6 +42,8 @@ class Settings:
     signal_account: str | None
     signal_cli: str | None
     log_level: str
+    # False when the key comes from the key file beside the database (development only).
+    key_from_environment: bool = False
 
     @property
     def database_path(self) -> Path:
@@ -58,7 +60,9 @@ def content_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]
     )
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, generate_key: bool = True) -> Settings:
+    """`generate_key=False` (the doctor) never writes a key file: without one, the key is
+    empty and only paths and tokens are used."""
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("BOT_DATA_DIR") or "./data")
     private_directory(data_dir)
@@ -77,7 +81,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     return Settings(
         data_dir=data_dir,
-        secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir),
+        secret_key=_secret_key(env.get("BOT_SECRET_KEY"), data_dir, generate_key),
         previous_secret_key=(env.get("BOT_SECRET_KEY_PREVIOUS") or "").encode() or None,
         config_path=content_paths(env)[0],
         content_dir=content_paths(env)[1],
@@ -88,6 +92,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         signal_account=env.get("SIGNAL_ACCOUNT") or None,
         signal_cli=env.get("SIGNAL_CLI") or None,
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        key_from_environment=bool(env.get("BOT_SECRET_KEY")),
     )
 
 
@@ -100,7 +105,7 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
-def _secret_key(value: str | None, data_dir: Path) -> bytes:
+def _secret_key(value: str | None, data_dir: Path, generate: bool = True) -> bytes:
     if value:
         if len(value) < 32:
             raise SettingsError(
@@ -111,6 +116,8 @@ def _secret_key(value: str | None, data_dir: Path) -> bytes:
     # Development convenience only: a key generated once and kept beside the database.
     # Production must pass BOT_SECRET_KEY and keep it away from the disk (see README).
     path = data_dir / SECRET_FILE
+    if not path.exists() and not generate:
+        return b""
     if not path.exists():
         # 0600 from the first byte: O_EXCL with the mode, never a moment readable by others.
         descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

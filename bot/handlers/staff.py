@@ -55,6 +55,11 @@ async def staff_command(conversation: Conversation, command: str, args: str) -> 
             return "✗ " + escape(_("{code} marked as missed.").format(code=code))
     if command == "tickets":
         return await tickets_text(conversation)
+    if command == "status" and conversation.settings is not None:
+        # Imported here: the doctor loads the content checks, which load the handlers.
+        from bot.doctor import run_checks, short_status
+
+        return escape(short_status(await run_checks(conversation.settings, today)))
     return None
 
 

@@ -93,6 +93,7 @@ class FakeSignalCli:
         # keeps messages while no client is connected; with on-start signal-cli takes them
         # anyway and only prints them (commands/DaemonCommand.java addDefaultReceiveHandler).
         self.receive_mode = "on-connection"
+        self.version = "0.14.6"
         self.on_server: list[dict[str, Any]] = []  # waiting on Signal's server
         self.printed: list[dict[str, Any]] = []  # taken by signal-cli with nobody to hand to
         self._server: asyncio.Server | None = None
@@ -266,6 +267,10 @@ class FakeSignalCli:
             else url_decode(found["data"]).encode()
         )
         return SentFile(found["type"] or "text/plain", parameters.get("filename"), data)
+
+    def rpc_version(self, params: dict[str, Any]) -> dict[str, Any]:
+        # commands/VersionCommand.java: {"version": "0.14.6"}.
+        return {"version": self.version}
 
     def rpc_updateContact(self, params: dict[str, Any]) -> dict[str, Any]:
         self.expiration[params["recipient"]] = int(params.get("expiration", 0))
