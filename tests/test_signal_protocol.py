@@ -94,10 +94,7 @@ async def test_a_person_whose_account_is_gone_closes_the_conversation_and_the_te
     staff_chat: int,
 ) -> None:  # fmt: skip
     async with running_bot() as runtime:
-        await talk_on_signal(ana)
-        await ana.send("une question")
-        await bot_api.wait_for(lambda: any(m.text == "une question" for m in in_staff(bot_api)))
-        thread = next(m.thread_id for m in in_staff(bot_api) if m.text == "une question")
+        thread = await topic_of(ana, bot_api)
         signal_cli.send_failures[ana.user.uuid] = ("UNREGISTERED_FAILURE", None)
         bot_api.staff_writes(NURSE, STAFF_CHAT, "Vous êtes là ?", thread_id=thread)
         bot_api.staff_writes(NURSE, STAFF_CHAT, "Allô ?", thread_id=thread)
@@ -116,10 +113,7 @@ async def test_a_rate_limit_waits_the_time_signal_gives_and_the_reply_then_arriv
 ) -> None:  # fmt: skip
     caplog.set_level(logging.INFO, logger="bot.relay")
     async with running_bot() as runtime:
-        await talk_on_signal(ana)
-        await ana.send("une question")
-        await bot_api.wait_for(lambda: any(m.text == "une question" for m in in_staff(bot_api)))
-        thread = next(m.thread_id for m in in_staff(bot_api) if m.text == "une question")
+        thread = await topic_of(ana, bot_api)
         signal_cli.send_failures[ana.user.uuid] = ("RATE_LIMIT_FAILURE", 1200)
         bot_api.staff_writes(NURSE, STAFF_CHAT, "Oui, je suis là.", thread_id=thread)
         await bot_api.wait_for(lambda: "relay_retry_later seconds=1200" in caplog.text)
@@ -133,10 +127,7 @@ async def test_an_untrusted_identity_is_told_to_the_operator_and_never_blocks_th
     staff_chat: int, caplog: Any,
 ) -> None:  # fmt: skip
     async with running_bot() as runtime:
-        await talk_on_signal(ana)
-        await ana.send("une question")
-        await bot_api.wait_for(lambda: any(m.text == "une question" for m in in_staff(bot_api)))
-        thread = next(m.thread_id for m in in_staff(bot_api) if m.text == "une question")
+        thread = await topic_of(ana, bot_api)
         signal_cli.send_failures[ana.user.uuid] = ("IDENTITY_FAILURE", None)
         bot_api.staff_writes(NURSE, STAFF_CHAT, "Oui, je suis là.", thread_id=thread)
         await bot_api.wait_for(lambda: any(m.text.startswith("⚠️") for m in in_staff(bot_api)))
@@ -204,6 +195,14 @@ async def test_a_staff_file_name_with_percent_or_plus_reaches_signal_intact(
         await signal_cli.wait_for(lambda: any(m.files for m in ana.inbox))
     received = next(m for m in ana.inbox if m.files).files[0]
     assert received.data == b"%PDF-1.7" and received.filename == "plan 100% + horaires.pdf"
+
+
+async def topic_of(ana: SignalPerson, bot_api: FakeBotAPI) -> int | None:
+    """Ana writes to the team: the topic her conversation has in the staff group."""
+    await talk_on_signal(ana)
+    await ana.send("une question")
+    await bot_api.wait_for(lambda: any(m.text == "une question" for m in in_staff(bot_api)))
+    return next(m.thread_id for m in in_staff(bot_api) if m.text == "une question")
 
 
 async def drained(runtime: Runtime) -> None:
