@@ -23,6 +23,7 @@ from bot.backup import LAST_BACKUP
 from bot.channels.signal import parse_address
 from bot.checks import check_everything
 from bot.errors import ValidationFailed
+from bot.i18n import _
 from bot.logs import redact
 from bot.settings import SECRET_FILE, Settings
 
@@ -64,24 +65,32 @@ async def _content(settings: Settings) -> Check:
         result = await check_everything(settings.config_path, settings.content_dir)
     except ValidationFailed as exc:
         first = str(exc).splitlines()[0]
-        return Check("content", PROBLEM, f"{first} (python -m bot content check lists all)")
+        return Check(
+            _("content"), PROBLEM, first + " " + _("(python -m bot content check lists all)")
+        )
     if result.config.example_data:
-        return Check("config", WARNING, "still the example data: set BOT_CONFIG to your own file")
-    return Check("config", OK, f"{len(result.content.index.topics)} topics")
+        return Check(
+            _("config"), WARNING, _("still the example data: set BOT_CONFIG to your own file")
+        )
+    return Check(
+        _("config"), OK, _("{count} topics").format(count=len(result.content.index.topics))
+    )
 
 
 def _storage(settings: Settings, today: date) -> list[Check]:
     checks = []
     if settings.key_from_environment:
-        checks.append(Check("key", OK, "from BOT_SECRET_KEY"))
+        checks.append(Check(_("key"), OK, _("from BOT_SECRET_KEY")))
     else:
         checks.append(
-            Check("key", WARNING, f"stored beside the database ({SECRET_FILE}): in production "
-                  "pass BOT_SECRET_KEY from a secret store and delete the file")
+            Check(_("key"), WARNING, _(
+                "stored beside the database ({file}): in production pass BOT_SECRET_KEY from a "
+                "secret store and delete the file"
+            ).format(file=SECRET_FILE))
         )  # fmt: skip
     database = settings.database_path
     if not database.exists():
-        checks.append(Check("database", WARNING, "none yet (created at the first start)"))
+        checks.append(Check(_("database"), WARNING, _("none yet (created at the first start)")))
     else:
         try:
             with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
@@ -92,24 +101,32 @@ def _storage(settings: Settings, today: date) -> list[Check]:
         except sqlite3.DatabaseError:
             verdict, row = "unreadable", None
         checks.append(
-            Check("database", OK, "intact")
+            Check(_("database"), OK, _("intact"))
             if verdict == "ok"
-            else Check("database", PROBLEM, "damaged: stop the bot and restore the last backup")
+            else Check(
+                _("database"), PROBLEM, _("damaged: stop the bot and restore the last backup")
+            )
         )
         checks.append(_backup_age(row[0] if row else None, today))
     free = shutil.disk_usage(settings.data_dir).free
     level = PROBLEM if free < FULL_DISK else WARNING if free < LOW_DISK else OK
-    checks.append(Check("disk", level, f"{free // 1024**2} MB free in {settings.data_dir}"))
+    checks.append(
+        Check(
+            _("disk"),
+            level,
+            _("{mb} MB free in {folder}").format(mb=free // 1024**2, folder=settings.data_dir),
+        )
+    )
     return checks
 
 
 def _backup_age(last: str | None, today: date) -> Check:
     if last is None:
-        return Check("backup", WARNING, "never: run python -m bot backup PATH daily")
+        return Check(_("backup"), WARNING, _("never: run python -m bot backup PATH daily"))
     days = (today - datetime.fromisoformat(last.replace("Z", "+00:00")).date()).days
     if days > BACKUP_DAYS:
-        return Check("backup", WARNING, f"the last one is {days} days old")
-    return Check("backup", OK, f"{days} days old")
+        return Check(_("backup"), WARNING, _("the last one is {days} days old").format(days=days))
+    return Check(_("backup"), OK, _("{days} days old").format(days=days))
 
 
 async def _telegram(settings: Settings) -> list[Check]:
@@ -121,16 +138,24 @@ async def _telegram(settings: Settings) -> list[Check]:
     )
     try:
         async with bot:  # getMe
-            checks = [Check("telegram", OK, f"the token is accepted (@{bot.username})")]
+            checks = [
+                Check(
+                    "Telegram", OK, _("the token is accepted (@{name})").format(name=bot.username)
+                )
+            ]
             if settings.staff_chat_id is not None:
                 checks.append(await _staff_group(bot, settings.staff_chat_id))
             else:
-                checks.append(Check("staff group", WARNING, "none: set TELEGRAM_STAFF_CHAT_ID"))
+                checks.append(
+                    Check(_("staff group"), WARNING, _("none: set TELEGRAM_STAFF_CHAT_ID"))
+                )
             return checks
     except InvalidToken:
-        return [Check("telegram", PROBLEM, "the token was rejected: check TELEGRAM_BOT_TOKEN")]
+        return [Check("Telegram", PROBLEM, _("the token was rejected: check TELEGRAM_BOT_TOKEN"))]
     except TelegramError as exc:
-        return [Check("telegram", PROBLEM, f"unreachable ({redact(exc.message)})")]
+        return [
+            Check("Telegram", PROBLEM, _("unreachable ({error})").format(error=redact(exc.message)))
+        ]
 
 
 async def _staff_group(bot: Bot, chat_id: int) -> Check:
@@ -138,19 +163,24 @@ async def _staff_group(bot: Bot, chat_id: int) -> Check:
         chat = await bot.get_chat(chat_id)
         member = await bot.get_chat_member(chat_id, bot.id)
     except ChatMigrated:
-        return Check("staff group", WARNING, "became a supergroup: the bot follows it when it runs")
-    except TelegramError as exc:
         return Check(
-            "staff group", PROBLEM, f"unreachable ({redact(exc.message)}): add the bot to the "
-            "group and check TELEGRAM_STAFF_CHAT_ID",
-        )  # fmt: skip
+            _("staff group"), WARNING, _("became a supergroup: the bot follows it when it runs")
+        )
+    except TelegramError as exc:
+        return Check(_("staff group"), PROBLEM, _(
+            "unreachable ({error}): add the bot to the group and check TELEGRAM_STAFF_CHAT_ID"
+        ).format(error=redact(exc.message)))  # fmt: skip
     if member.status not in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}:
-        return Check("staff group", PROBLEM, "the bot is not an administrator: make it one")
+        return Check(_("staff group"), PROBLEM, _("the bot is not an administrator: make it one"))
     if chat.type == ChatType.GROUP or not chat.is_forum:
-        return Check("staff group", WARNING, "topics are off: turn them on in the group settings")
+        return Check(
+            _("staff group"), WARNING, _("topics are off: turn them on in the group settings")
+        )
     if not getattr(member, "can_manage_topics", False):
-        return Check("staff group", WARNING, "the bot cannot manage topics: give it that right")
-    return Check("staff group", OK, "reachable, the bot is an administrator, topics are on")
+        return Check(
+            _("staff group"), WARNING, _("the bot cannot manage topics: give it that right")
+        )
+    return Check(_("staff group"), OK, _("reachable, the bot is an administrator, topics are on"))
 
 
 async def _signal(address: str, today: date) -> Check:
@@ -163,7 +193,11 @@ async def _signal(address: str, today: date) -> Check:
         else:
             reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(where), 5)
     except (OSError, TimeoutError):
-        return Check("signal-cli", PROBLEM, f"not reachable at {address}: start its daemon")
+        return Check(
+            "signal-cli",
+            PROBLEM,
+            _("not reachable at {address}: start its daemon").format(address=address),
+        )
     try:
         writer.write(b'{"jsonrpc":"2.0","id":1,"method":"version"}\n')
         await writer.drain()
@@ -172,24 +206,28 @@ async def _signal(address: str, today: date) -> Check:
             if answer.get("id") == 1:
                 break
     except (OSError, TimeoutError, ValueError):
-        return Check("signal-cli", PROBLEM, "reachable but not answering JSON-RPC")
+        return Check("signal-cli", PROBLEM, _("reachable but not answering JSON-RPC"))
     finally:
         writer.close()
     version = str((answer.get("result") or {}).get("version", "?"))
     released = SIGNAL_CLI_RELEASES.get(version)
     if released is None:
-        return Check("signal-cli", OK, f"version {version}")
+        return Check("signal-cli", OK, _("version {version}").format(version=version))
     age = (today - date.fromisoformat(released)).days
     if age > SIGNAL_TOO_OLD_DAYS:
         level = PROBLEM
     elif age > SIGNAL_WARN_DAYS:
         level = WARNING
     else:
-        return Check("signal-cli", OK, f"version {version}, released {age} days ago")
-    return Check(
-        "signal-cli", level, f"version {version} is {age} days old: Signal stops serving "
-        "clients about three months old, update signal-cli",
-    )  # fmt: skip
+        return Check(
+            "signal-cli",
+            OK,
+            _("version {version}, released {days} days ago").format(version=version, days=age),
+        )
+    return Check("signal-cli", level, _(
+        "version {version} is {days} days old: Signal stops serving clients about three months "
+        "old, update signal-cli"
+    ).format(version=version, days=age))  # fmt: skip
 
 
 def today_utc() -> date:

@@ -33,7 +33,7 @@ async def test_a_healthy_installation_has_no_problem(
     backup(settings.database_path, tmp_path / "copy.sqlite3", now=datetime(2026, 7, 31, tzinfo=UTC))
     checks = await run_checks(settings, SUMMER)
     found = levels(checks)
-    assert found["telegram"] == found["staff group"] == found["database"] == "ok"
+    assert found["Telegram"] == found["staff group"] == found["database"] == "ok"
     assert found["signal-cli"] == found["key"] == found["disk"] == found["backup"] == "ok"
     assert found["config"] == WARNING  # the tests run on the example data
     text, code = report(checks)
@@ -58,7 +58,7 @@ async def test_what_is_broken_is_a_problem_with_what_to_do(
     env["TELEGRAM_BOT_TOKEN"] = "111111111:AAwrong-token-rejected-by-the-fake-xx"
     checks = await run_checks(load_settings(env), SUMMER)
     found = levels(checks)
-    assert found["telegram"] == PROBLEM and found["signal-cli"] == PROBLEM
+    assert found["Telegram"] == PROBLEM and found["signal-cli"] == PROBLEM
     text, code = report(checks)
     assert code == 1
     assert "check TELEGRAM_BOT_TOKEN" in text and "start its daemon" in text
@@ -76,7 +76,7 @@ async def test_the_doctor_command_exits_non_zero_on_a_problem_and_prints_no_secr
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
-    assert "problem  telegram: the token was rejected" in out.decode()
+    assert "problem  Telegram: the token was rejected" in out.decode()
     assert wrong not in out.decode() + err.decode()
 
 
@@ -85,5 +85,7 @@ async def test_status_in_the_staff_group(
 ) -> None:
     async with running_bot():
         answer = await _staff(bot_api, "/status")
-    assert "✓ telegram" in answer and "✓ database: intact" in answer
-    assert "⚠️ backup: never" in answer
+    # In the staff group's language.
+    assert "✓ Telegram: le jeton est accepté" in answer
+    assert "✓ base de données: intacte" in answer
+    assert "⚠️ sauvegarde: jamais" in answer

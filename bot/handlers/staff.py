@@ -59,7 +59,8 @@ async def staff_command(conversation: Conversation, command: str, args: str) -> 
         # Imported here: the doctor loads the content checks, which load the handlers.
         from bot.doctor import run_checks, short_status
 
-        return escape(short_status(await run_checks(conversation.settings, today)))
+        with use_language(conversation.catalogs, config.default_language):
+            return escape(short_status(await run_checks(conversation.settings, today)))
     return None
 
 
