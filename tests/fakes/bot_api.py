@@ -473,22 +473,7 @@ class FakeBotAPI:
         """What Telegram posts about a chat rather than what someone wrote: a pin
         ({"pinned_message": {...}}), an auto-delete timer, a topic renamed. Bots get them as
         messages; they cannot be copied."""
-        message_id = next(self._message_ids)
-        self.messages.setdefault(chat_id, {})[message_id] = ChatMessage(
-            message_id, chat_id, False, "", media="service", thread_id=thread_id
-        )
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": self.chats[chat_id],
-            "from": by.as_dict(),
-            **fields,
-        }
-        if thread_id is not None:
-            message["message_thread_id"] = thread_id
-            message["is_topic_message"] = True
-        self._push({"message": message})
-        return message_id
+        return self._group_post(by, chat_id, fields, thread_id, "service")
 
     def pinned(self, chat_id: int, message_id: int) -> dict[str, Any]:
         """The "pinned_message" field of a pin's service message."""
@@ -498,16 +483,22 @@ class FakeBotAPI:
         self, staff: FakeUser, chat_id: int, fields: dict[str, Any], thread_id: int | None = None
     ) -> int:
         """A location, a contact card, a poll... posted by a staff member in a topic."""
+        return self._group_post(staff, chat_id, fields, thread_id, next(iter(fields)))
+
+    def _group_post(
+        self, by: FakeUser, chat_id: int, fields: dict[str, Any], thread_id: int | None,
+        kind: str,
+    ) -> int:  # fmt: skip
         message_id = next(self._message_ids)
-        kind = next(iter(fields))
-        self.messages[chat_id][message_id] = ChatMessage(
-            message_id, chat_id, False, "", media=kind, from_user=staff.as_dict()
-        )
+        self.messages.setdefault(chat_id, {})[message_id] = ChatMessage(
+            message_id, chat_id, False, "", media=kind, thread_id=thread_id,
+            from_user=by.as_dict(),
+        )  # fmt: skip
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
             "chat": self.chats[chat_id],
-            "from": staff.as_dict(),
+            "from": by.as_dict(),
             **fields,
         }
         if thread_id is not None:
