@@ -20,7 +20,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import ChatMigrated, InvalidToken, TelegramError
 
 from bot.backup import LAST_BACKUP
-from bot.channels.signal import parse_address
+from bot.channels.signal_rpc import parse_address
 from bot.checks import check_everything
 from bot.errors import ValidationFailed
 from bot.i18n import _

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.signal import SignalError, parse_address
+from bot.channels.signal_rpc import SignalError, parse_address
 from bot.channels.text import split_text, styled
 from bot.logs import redact
 from bot.reminders import send_due_reminders

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.signal import SignalError, daemon_command, delivery_error
+from bot.channels.signal_rpc import SignalError, daemon_command, delivery_error
 from bot.relay import Gone, Undeliverable
 from bot.runtime import Runtime
 from tests.conftest import STAFF_CHAT, RunningBot, SignalPerson

@@ -1,8 +1,8 @@
 """Signal adapter: signal-cli's JSON-RPC daemon in, numbered plain-text replies out.
 
-signal-cli runs as `daemon_command()` says (`--tcp 127.0.0.1:7583` or `--socket PATH`) and
-speaks newline-delimited JSON-RPC 2.0: incoming messages arrive as `receive` notifications,
-replies go out with `send`. People are known by their Signal UUID only, pseudonymised and
+signal-cli runs as `signal_rpc.daemon_command()` says (`--tcp 127.0.0.1:7583` or `--socket
+PATH`) and speaks newline-delimited JSON-RPC 2.0: incoming messages arrive as `receive`
+notifications, replies go out with `send`; signal_rpc.py also reads its errors. People are known by their Signal UUID only, pseudonymised and
 sealed like Telegram ids; the phone number that signal-cli may show is never read.
 
 When the daemon restarts or the socket drops, the adapter reconnects with back-off. Messages
@@ -21,16 +21,24 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from babel.dates import format_timedelta
 
 from bot.channels.signal_input import ANSWER_ID_AT_END, Dropped, next_line, refused_kind
+from bot.channels.signal_rpc import (
+    USER_ERROR,
+    AnswerTooLong,
+    ConnectionLost,
+    SignalError,
+    data_uri,
+    delivery_error,
+    parse_address,
+)
 from bot.channels.text import numbered, split_text, styled, text_event
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply
 from bot.handlers.talk import relay_edit
 from bot.i18n import _, use_language
-from bot.relay import Gone, Media, Relay, RetryLater, Undeliverable, neutral_file_name
+from bot.relay import Media, Relay, RetryLater, Undeliverable, neutral_file_name
 from bot.store.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -44,106 +52,6 @@ MAX_RECONNECT_SECONDS = 30.0
 # Envelope parts that need no answer: delivery and read receipts, typing indicators, what the
 # bot's own linked devices sent, stories.
 IGNORED_PARTS = ("receiptMessage", "typingMessage", "syncMessage", "storyMessage")
-
-
-def daemon_command(account: str, listen: str) -> list[str]:
-    """How signal-cli must run for this bot (README, the systemd unit and the Compose file say
-    the same). signal-cli's App.java takes `-a` and `--trust-new-identities` before the
-    subcommand; `daemon`'s own options come after it (DaemonCommand.java):
-    - `--receive-mode on-connection`: messages are taken off Signal's server only while the
-      bot is connected, so nothing is consumed (and lost) while it is away; with the default
-      `on-start` signal-cli receives from its start and only prints what no client takes;
-    - `--no-receive-stdout`: otherwise every message, with the sender's number, is printed
-      to stdout, hence to journald or Docker's logs;
-    - `--trust-new-identities always`: someone who reinstalled Signal is still answered."""
-    where = ["--socket", listen] if listen.startswith("/") else ["--tcp", listen]
-    return [
-        "signal-cli", "-a", account, "--trust-new-identities", "always",
-        "daemon", *where, "--receive-mode", "on-connection", "--no-receive-stdout",
-    ]  # fmt: skip
-
-
-class SignalError(Exception):
-    """signal-cli answered a request with an error. `data` is its error.data: for a send,
-    {"response": {"timestamp", "results": [{"type", "retryAfterSeconds"...}]}}
-    (jsonrpc/SignalJsonRpcCommandHandler.java getErrorDataNode)."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.data = data
-
-    def result_types(self) -> list[str]:
-        response = self.data.get("response") if isinstance(self.data, dict) else None
-        results = response.get("results") if isinstance(response, dict) else None
-        return [str(item.get("type")) for item in results or [] if isinstance(item, dict)]
-
-    def retry_after(self) -> float | None:
-        response = self.data.get("response") if isinstance(self.data, dict) else None
-        waits = [
-            item.get("retryAfterSeconds")
-            for item in (response.get("results") if isinstance(response, dict) else None) or []
-            if isinstance(item, dict)
-        ]
-        numbers = [float(w) for w in waits if isinstance(w, int | float)]
-        return max(numbers) if numbers else None
-
-
-class ConnectionLost(Exception):
-    """The daemon is not reachable right now; the caller may retry later."""
-
-
-class AnswerTooLong(SignalError):
-    """The answer was over the line limit and dropped: a file larger than announced."""
-
-    def __init__(self) -> None:
-        super().__init__(0, "answer over the line limit")
-
-
-def parse_address(value: str) -> tuple[str, int] | str:
-    """`127.0.0.1:7583` -> ("127.0.0.1", 7583); anything else is a UNIX socket path."""
-    host, sep, port = value.rpartition(":")
-    if sep and host and port.isdecimal() and "/" not in value:
-        return host.strip("[]"), int(port)
-    return value
-
-
-# signal-cli's JSON-RPC error codes (jsonrpc/SignalJsonRpcCommandHandler.java).
-USER_ERROR, IO_ERROR, UNTRUSTED_KEY_ERROR, RATELIMIT_ERROR = -1, -3, -4, -5
-_untrusted_reported = False
-
-
-def delivery_error(exc: Exception) -> RetryLater | Undeliverable:
-    """What the relay does after a failed request, read the way signal-cli reports failures:
-    a send whose only recipient fails is an error whose data lists the recipient's failure
-    (util/SendMessageResultUtils.java outputResult)."""
-    global _untrusted_reported
-    if isinstance(exc, AnswerTooLong):
-        return Undeliverable("answer too long")  # it would be as long the next time
-    if isinstance(exc, ConnectionLost | TimeoutError):
-        return RetryLater(5)
-    if not isinstance(exc, SignalError):
-        return RetryLater(30)
-    types = exc.result_types()
-    if "UNREGISTERED_FAILURE" in types or "not registered" in exc.message:
-        return Gone("unregistered")  # the account no longer exists: the conversation closes
-    if exc.code == RATELIMIT_ERROR or "RATE_LIMIT_FAILURE" in types:
-        return RetryLater(exc.retry_after() or 60)
-    if exc.code == UNTRUSTED_KEY_ERROR or "IDENTITY_FAILURE" in types:
-        if not _untrusted_reported:
-            _untrusted_reported = True
-            log.error(
-                "signal_untrusted_identity (someone's safety number changed and signal-cli "
-                "refuses to send: start the daemon with --trust-new-identities always, as "
-                "README shows, or run signal-cli trust)"
-            )
-        return Undeliverable("untrusted identity")
-    if exc.code == USER_ERROR and "empty message" in exc.message:
-        return Undeliverable("empty")  # the same message would be empty the next time
-    if exc.code in {-32600, -32601, -32602, -32603}:
-        return Undeliverable(f"rpc {exc.code}")  # a request signal-cli will never accept
-    return RetryLater(30)  # a network failure, a daemon still starting
 
 
 class SignalChannel:
@@ -650,11 +558,3 @@ class SignalChannel:
         content_type = str(attachment.get("content_type") or "application/octet-stream")
         # Never the name the file came with, even one queued before names were neutral.
         return Media(data, content_type, neutral_file_name(content_type))
-
-
-def data_uri(media: Media) -> str:
-    """signal-cli takes attachments as RFC 2397 data URIs, with a file name. It URL-decodes
-    parameter values (manager/util/DataURI.java): a name is percent-encoded, or a "%" in it
-    would fail the send and a "+" would become a space."""
-    encoded = base64.b64encode(media.data).decode()
-    return f"data:{media.content_type};filename={quote(media.filename, safe='')};base64,{encoded}"
