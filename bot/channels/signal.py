@@ -2,8 +2,9 @@
 
 signal-cli runs as `signal_rpc.daemon_command()` says (`--tcp 127.0.0.1:7583` or `--socket
 PATH`) and speaks newline-delimited JSON-RPC 2.0: incoming messages arrive as `receive`
-notifications, replies go out with `send`; signal_rpc.py also reads its errors. People are known by their Signal UUID only, pseudonymised and
-sealed like Telegram ids; the phone number that signal-cli may show is never read.
+notifications, replies go out with `send`; signal_rpc.py also reads its errors. People are
+known by their Signal UUID only, pseudonymised and sealed like Telegram ids; the phone number
+that signal-cli may show is never read.
 
 When the daemon restarts or the socket drops, the adapter reconnects with back-off. Messages
 for the team and from the team wait in the persistent outbox meanwhile (bot/relay.py), and
