@@ -53,7 +53,8 @@ from bot.channels.telegram_api import (
     relay_error,
 )
 from bot.channels.telegram_http import AiohttpRequest
-from bot.channels.telegram_staff import TEXT_LIMIT, StaffGroup
+from bot.channels.telegram_posts import TEXT_LIMIT
+from bot.channels.telegram_staff import StaffGroup
 from bot.channels.text import split_text
 from bot.conversation import Attachment, Conversation, Event, Option, Person, Reply, escape
 from bot.handlers.talk import relay_edit
