@@ -20,8 +20,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
     Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -52,6 +50,7 @@ from bot.channels.telegram_api import (
     refused_kind,
     relay_error,
 )
+from bot.channels.telegram_buttons import ButtonCodec
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_posts import TEXT_LIMIT
 from bot.channels.telegram_staff import StaffGroup
@@ -67,34 +66,11 @@ from bot.store.tickets import Ticket
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-CALLBACK_DATA_LIMIT = 64  # bytes, Bot API InlineKeyboardButton.callback_data
-KEYBOARD_CACHE_SIZE = 2048
 CLEAR_ATTEMPTS = 3
 MAX_START_BACKOFF_SECONDS = 60.0
 # Messages this close to the end of the 48 hours in which a bot may delete them are deleted
 # one by one: one that passes the limit while the request travels would sink a whole batch.
 CLEAR_MARGIN = timedelta(hours=1)
-
-
-class ButtonCodec:
-    """Callback data is `action|signature`: a forged or foreign button fails the signature."""
-
-    def __init__(self, keys: Keys) -> None:
-        self._keys = keys
-
-    def encode(self, action: str) -> str:
-        data = f"{action}|{self._keys.button_tag(action)}"
-        if len(data.encode()) > CALLBACK_DATA_LIMIT:
-            raise ValueError(f"action {action!r} does not fit in Telegram's callback data")
-        return data
-
-    def decode(self, data: str | None) -> str | None:
-        if not data:
-            return None
-        action, sep, tag = data.rpartition("|")
-        if not sep or tag != self._keys.button_tag(action):
-            return None
-        return action
 
 
 class TelegramChannel:
@@ -114,7 +90,6 @@ class TelegramChannel:
         self._polling: asyncio.Task[None] | None = None
         self._registering: asyncio.Task[None] | None = None
         self.buttons = ButtonCodec(keys)
-        self._keyboards: dict[tuple[tuple[Option, ...], ...], InlineKeyboardMarkup] = {}
         self._requests = (
             AiohttpRequest(connection_pool_size=256),
             AiohttpRequest(connection_pool_size=1),
@@ -278,7 +253,7 @@ class TelegramChannel:
                 int(address),
                 reply.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=self._keyboard(reply.options),
+                reply_markup=self.buttons.keyboard(reply.options),
                 link_preview_options=NO_PREVIEW,
             )
             sent.append(message.message_id)
@@ -324,7 +299,9 @@ class TelegramChannel:
                         int(address),
                         piece,
                         parse_mode=ParseMode.HTML,
-                        reply_markup=self._keyboard(rows) if index == len(pieces) - 1 else None,
+                        reply_markup=self.buttons.keyboard(rows)
+                        if index == len(pieces) - 1
+                        else None,
                         link_preview_options=NO_PREVIEW,
                         disable_notification=silent,
                     )
@@ -503,34 +480,6 @@ class TelegramChannel:
             await self.application.bot.send_message(update.effective_chat.id, apology)
 
     # --- outgoing ------------------------------------------------------------------------------
-    def _keyboard(self, rows: list[list[Option]]) -> InlineKeyboardMarkup | None:
-        if not rows:
-            return None
-        # Most keyboards (the menu, a topic's choices) are the same for everyone who reads that
-        # language: built and signed once, then shared (python-telegram-bot's objects are
-        # immutable). Under load, building them was a measurable part of each answer.
-        key = tuple(tuple(row) for row in rows if row)
-        markup = self._keyboards.get(key)
-        if markup is None:
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(option.label, url=option.url)
-                        if option.url
-                        else InlineKeyboardButton(
-                            option.label,
-                            callback_data=self.buttons.encode(option.action or "menu"),
-                        )
-                        for option in row
-                    ]
-                    for row in key
-                ]
-            )
-            if len(self._keyboards) >= KEYBOARD_CACHE_SIZE:
-                self._keyboards.pop(next(iter(self._keyboards)))  # the oldest
-            self._keyboards[key] = markup
-        return markup
-
     async def _clear_chat(self, chat_id: int, user_key: str, just_received: list[int]) -> int:
         """Deletes every message of the last 48 hours on record, both sides'; returns how many
         could not be deleted. Telegram skips the ids it cannot find, but refuses a whole batch
@@ -610,7 +559,7 @@ class TelegramChannel:
         if any(not reply.tracked for reply in replies):
             received = None  # /forget: nothing of this chat stays on record
         for index, reply in enumerate(replies):
-            markup = self._keyboard(reply.options)
+            markup = self.buttons.keyboard(reply.options)
             if index == 0 and reply.replace and source is not None:
                 try:
                     await bot.edit_message_text(
