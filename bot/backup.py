@@ -37,6 +37,21 @@ def running(data_dir: Path) -> Iterator[None]:
         yield
 
 
+def bot_is_running(data_dir: Path) -> bool:
+    """Whether `run` serves from this data folder now (it holds `RUN_LOCK`). Nothing is
+    created: without the lock file, no bot ever ran here."""
+    path = data_dir / RUN_LOCK
+    if not path.exists():
+        return False
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
 def backup(database: Path, target: Path, now: datetime | None = None) -> None:
     if not database.exists():
         raise BackupError(f"no database at {database}")
@@ -44,20 +59,26 @@ def backup(database: Path, target: Path, now: datetime | None = None) -> None:
     # Readable by the owner only from the first byte, like the database itself.
     os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
     try:
+        moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with contextlib.closing(sqlite3.connect(database, timeout=30)) as source:
             with contextlib.closing(sqlite3.connect(partial)) as copy:
                 source.backup(copy)
-            moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            source.execute(
-                "INSERT INTO bot_settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (LAST_BACKUP, moment),
-            )
-            source.commit()
+                # In the copy too: once restored, the doctor dates the last backup from it.
+                _record_backup(copy, moment)
+            _record_backup(source, moment)
         os.replace(partial, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
+
+
+def _record_backup(db: sqlite3.Connection, moment: str) -> None:
+    db.execute(
+        "INSERT INTO bot_settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (LAST_BACKUP, moment),
+    )
+    db.commit()
 
 
 def restore(source: Path, database: Path) -> None:

@@ -2,112 +2,161 @@
 
 One line per check, ok / warning / problem, each with what to do. Run after setting up, and
 when something looks wrong; `/status` in the staff group shows the same in short. Nothing
-here prints a token or an identifier.
+here prints a token or an identifier. This module checks what is on this machine (config,
+content, key, database, disk, backups); bot/doctor_services.py the services the bot talks to.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from telegram import Bot
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import ChatMigrated, InvalidToken, TelegramError
-
-from bot.backup import LAST_BACKUP
-from bot.channels.signal_rpc import parse_address
+from bot.backup import LAST_BACKUP, bot_is_running
 from bot.checks import check_everything
+from bot.config import Config
+from bot.content import Content
+from bot.doctor_check import OK, PROBLEM, WARNING, Check, report, short_status
+from bot.doctor_services import signal_checks, telegram_checks
 from bot.errors import ValidationFailed
 from bot.i18n import _
-from bot.logs import redact
 from bot.settings import SECRET_FILE, Settings
 
-OK, WARNING, PROBLEM = "ok", "warning", "problem"
-# signal-cli's releases (its CHANGELOG.md). Signal's servers stop serving clients about three
-# months old; a version newer than this table is newer than anything known here.
-SIGNAL_CLI_RELEASES = {
-    "0.14.6": "2026-07-12", "0.14.5": "2026-06-11", "0.14.4": "2026-05-23",
-    "0.14.3": "2026-04-22", "0.14.2": "2026-04-04", "0.14.1": "2026-03-08",
-    "0.14.0": "2026-03-01", "0.13.24": "2026-02-05", "0.13.23": "2026-01-24",
-    "0.13.22": "2025-11-14", "0.13.21": "2025-10-25", "0.13.20": "2025-09-23",
-}  # fmt: skip
-SIGNAL_WARN_DAYS, SIGNAL_TOO_OLD_DAYS = 60, 90
+__all__ = ["OK", "PROBLEM", "WARNING", "Check", "report", "run_checks", "short_status"]
+
 LOW_DISK, FULL_DISK = 1024**3, 100 * 1024**2
 BACKUP_DAYS = 2
+# Where the running bot keeps the staff group's new id after a migration
+# (bot/channels/telegram_staff.py follow_migration).
+STAFF_CHAT_MOVED = "telegram_staff_chat_moved:"
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    level: str
-    text: str
-
-    def line(self) -> str:
-        return f"{self.level:<8} {self.name}: {self.text}"
+@dataclass
+class DatabaseFacts:
+    intact: bool | None = None  # None: no database yet
+    last_backup: str | None = None
+    staff_chat_moved: dict[int, int] = field(default_factory=dict)
 
 
-async def run_checks(settings: Settings, today: date) -> list[Check]:
-    checks = [await _content(settings), *_storage(settings, today)]
+async def run_checks(
+    settings: Settings,
+    today: date,
+    loaded: tuple[Config, Content] | None = None,
+    serving: bool | None = None,
+) -> list[Check]:
+    """`loaded`: the config and content the running bot serves (/status), instead of reading
+    and checking them again. `serving`: whether the bot is running and connected, which
+    decides whether signal-cli may be asked (bot/doctor_services.py); None finds out from the
+    run lock."""
+    config, checks = await _content(settings, loaded)
+    # Reading the database and the disk blocks: in a thread, so that /status does not hold up
+    # the conversations of the running bot.
+    facts, local = await asyncio.to_thread(_storage, settings, today)
+    checks += local
     if settings.telegram_token:
-        checks += await _telegram(settings)
+        staff_chat = settings.staff_chat_id or (config.staff.telegram_chat_id if config else None)
+        checks += await telegram_checks(
+            settings.telegram_token, settings.telegram_api_url, staff_chat, facts.staff_chat_moved
+        )
+    if not settings.telegram_token and not settings.signal_cli:
+        checks.append(Check(_("channels"), WARNING, _(
+            "none: set TELEGRAM_BOT_TOKEN, or SIGNAL_ACCOUNT and SIGNAL_CLI (without them, "
+            "python -m bot chat still works in a terminal)"
+        )))  # fmt: skip
     if settings.signal_cli:
-        checks.append(await _signal(settings.signal_cli, today))
+        if serving is None:
+            serving = bot_is_running(settings.data_dir)
+        checks += await signal_checks(settings.signal_cli, today, serving)
     return checks
 
 
-async def _content(settings: Settings) -> Check:
-    try:
-        result = await check_everything(settings.config_path, settings.content_dir)
-    except ValidationFailed as exc:
-        first = str(exc).splitlines()[0]
-        return Check(
-            _("content"), PROBLEM, first + " " + _("(python -m bot content check lists all)")
-        )
-    if result.config.example_data:
-        return Check(
-            _("config"), WARNING, _("still the example data: set BOT_CONFIG to your own file")
-        )
-    return Check(
-        _("config"), OK, _("{count} topics").format(count=len(result.content.index.topics))
-    )
-
-
-def _storage(settings: Settings, today: date) -> list[Check]:
-    checks = []
-    if settings.key_from_environment:
-        checks.append(Check(_("key"), OK, _("from BOT_SECRET_KEY")))
-    else:
-        checks.append(
-            Check(_("key"), WARNING, _(
-                "stored beside the database ({file}): in production pass BOT_SECRET_KEY from a "
-                "secret store and delete the file"
-            ).format(file=SECRET_FILE))
-        )  # fmt: skip
-    database = settings.database_path
-    if not database.exists():
-        checks.append(Check(_("database"), WARNING, _("none yet (created at the first start)")))
-    else:
+async def _content(
+    settings: Settings, loaded: tuple[Config, Content] | None
+) -> tuple[Config | None, list[Check]]:
+    if loaded is None:
         try:
-            with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-                verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
-                row = db.execute(
-                    "SELECT value FROM bot_settings WHERE key = ?", (LAST_BACKUP,)
-                ).fetchone()
-        except sqlite3.DatabaseError:
-            verdict, row = "unreadable", None
-        checks.append(
-            Check(_("database"), OK, _("intact"))
-            if verdict == "ok"
-            else Check(
-                _("database"), PROBLEM, _("damaged: stop the bot and restore the last backup")
+            result = await check_everything(settings.config_path, settings.content_dir)
+        except ValidationFailed as exc:
+            first = str(exc).splitlines()[0]
+            return None, [
+                Check(
+                    _("content"),
+                    PROBLEM,
+                    first + " " + _("(python -m bot content check lists all)"),
+                )
+            ]
+        loaded = result.config, result.content
+    config, content = loaded
+    if config.example_data:
+        return config, [
+            Check(
+                _("config"), WARNING, _("still the example data: set BOT_CONFIG to your own file")
             )
+        ]
+    return config, [
+        Check(_("config"), OK, _("{count} topics").format(count=len(content.index.topics)))
+    ]
+
+
+def _key(settings: Settings) -> Check:
+    beside = (settings.data_dir / SECRET_FILE).exists()
+    if settings.key_from_environment and not beside:
+        return Check(_("key"), OK, _("from BOT_SECRET_KEY"))
+    if settings.key_from_environment:
+        return Check(_("key"), WARNING, _(
+            "BOT_SECRET_KEY is set, but a key file is still beside the database ({file}): keep "
+            "it in the secret store if data was sealed with it (BOT_SECRET_KEY_PREVIOUS), then "
+            "delete it"
+        ).format(file=SECRET_FILE))  # fmt: skip
+    if beside:
+        return Check(_("key"), WARNING, _(
+            "stored beside the database ({file}): in production pass BOT_SECRET_KEY from a "
+            "secret store and delete the file"
+        ).format(file=SECRET_FILE))  # fmt: skip
+    return Check(_("key"), WARNING, _(
+        "none yet: set BOT_SECRET_KEY from a secret store before the first start"
+    ))  # fmt: skip
+
+
+def _read_database(settings: Settings) -> DatabaseFacts:
+    facts = DatabaseFacts()
+    if not settings.database_path.exists():
+        return facts
+    try:
+        uri = f"file:{settings.database_path}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            facts.intact = db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            rows = db.execute(
+                "SELECT key, value FROM bot_settings WHERE key = ? OR key LIKE ?",
+                (LAST_BACKUP, STAFF_CHAT_MOVED + "%"),
+            ).fetchall()
+    except sqlite3.DatabaseError:
+        facts.intact = False
+        return facts
+    for key, value in rows:
+        if key == LAST_BACKUP:
+            facts.last_backup = value
+        elif key[len(STAFF_CHAT_MOVED) :].lstrip("-").isdecimal() and value.lstrip("-").isdecimal():
+            facts.staff_chat_moved[int(key[len(STAFF_CHAT_MOVED) :])] = int(value)
+    return facts
+
+
+def _storage(settings: Settings, today: date) -> tuple[DatabaseFacts, list[Check]]:
+    checks = [_key(settings)]
+    facts = _read_database(settings)
+    if facts.intact is None:
+        checks.append(Check(_("database"), WARNING, _("none yet (created at the first start)")))
+    elif facts.intact:
+        checks.append(Check(_("database"), OK, _("intact")))
+    else:
+        checks.append(
+            Check(_("database"), PROBLEM, _("damaged: stop the bot and restore the last backup"))
         )
-        checks.append(_backup_age(row[0] if row else None, today))
+    if facts.intact:
+        checks.append(_backup_age(facts.last_backup, today))
     free = shutil.disk_usage(settings.data_dir).free
     level = PROBLEM if free < FULL_DISK else WARNING if free < LOW_DISK else OK
     checks.append(
@@ -117,7 +166,7 @@ def _storage(settings: Settings, today: date) -> list[Check]:
             _("{mb} MB free in {folder}").format(mb=free // 1024**2, folder=settings.data_dir),
         )
     )
-    return checks
+    return facts, checks
 
 
 def _backup_age(last: str | None, today: date) -> Check:
@@ -129,119 +178,5 @@ def _backup_age(last: str | None, today: date) -> Check:
     return Check(_("backup"), OK, _("{days} days old").format(days=days))
 
 
-async def _telegram(settings: Settings) -> list[Check]:
-    assert settings.telegram_token is not None
-    bot = Bot(
-        settings.telegram_token,
-        base_url=f"{settings.telegram_api_url}/bot",
-        base_file_url=f"{settings.telegram_api_url}/file/bot",
-    )
-    try:
-        async with bot:  # getMe
-            checks = [
-                Check(
-                    "Telegram", OK, _("the token is accepted (@{name})").format(name=bot.username)
-                )
-            ]
-            if settings.staff_chat_id is not None:
-                checks.append(await _staff_group(bot, settings.staff_chat_id))
-            else:
-                checks.append(
-                    Check(_("staff group"), WARNING, _("none: set TELEGRAM_STAFF_CHAT_ID"))
-                )
-            return checks
-    except InvalidToken:
-        return [Check("Telegram", PROBLEM, _("the token was rejected: check TELEGRAM_BOT_TOKEN"))]
-    except TelegramError as exc:
-        return [
-            Check("Telegram", PROBLEM, _("unreachable ({error})").format(error=redact(exc.message)))
-        ]
-
-
-async def _staff_group(bot: Bot, chat_id: int) -> Check:
-    try:
-        chat = await bot.get_chat(chat_id)
-        member = await bot.get_chat_member(chat_id, bot.id)
-    except ChatMigrated:
-        return Check(
-            _("staff group"), WARNING, _("became a supergroup: the bot follows it when it runs")
-        )
-    except TelegramError as exc:
-        return Check(_("staff group"), PROBLEM, _(
-            "unreachable ({error}): add the bot to the group and check TELEGRAM_STAFF_CHAT_ID"
-        ).format(error=redact(exc.message)))  # fmt: skip
-    if member.status not in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}:
-        return Check(_("staff group"), PROBLEM, _("the bot is not an administrator: make it one"))
-    if chat.type == ChatType.GROUP or not chat.is_forum:
-        return Check(
-            _("staff group"), WARNING, _("topics are off: turn them on in the group settings")
-        )
-    if not getattr(member, "can_manage_topics", False):
-        return Check(
-            _("staff group"), WARNING, _("the bot cannot manage topics: give it that right")
-        )
-    return Check(_("staff group"), OK, _("reachable, the bot is an administrator, topics are on"))
-
-
-async def _signal(address: str, today: date) -> Check:
-    """signal-cli's `version` (commands/VersionCommand.java). A daemon started with -a only
-    runs for a registered account, so reaching it says the account is registered."""
-    where = parse_address(address)
-    try:
-        if isinstance(where, tuple):
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(*where), 5)
-        else:
-            reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(where), 5)
-    except (OSError, TimeoutError):
-        return Check(
-            "signal-cli",
-            PROBLEM,
-            _("not reachable at {address}: start its daemon").format(address=address),
-        )
-    try:
-        writer.write(b'{"jsonrpc":"2.0","id":1,"method":"version"}\n')
-        await writer.drain()
-        while True:
-            answer = json.loads(await asyncio.wait_for(reader.readline(), 5))
-            if answer.get("id") == 1:
-                break
-    except (OSError, TimeoutError, ValueError):
-        return Check("signal-cli", PROBLEM, _("reachable but not answering JSON-RPC"))
-    finally:
-        writer.close()
-    version = str((answer.get("result") or {}).get("version", "?"))
-    released = SIGNAL_CLI_RELEASES.get(version)
-    if released is None:
-        return Check("signal-cli", OK, _("version {version}").format(version=version))
-    age = (today - date.fromisoformat(released)).days
-    if age > SIGNAL_TOO_OLD_DAYS:
-        level = PROBLEM
-    elif age > SIGNAL_WARN_DAYS:
-        level = WARNING
-    else:
-        return Check(
-            "signal-cli",
-            OK,
-            _("version {version}, released {days} days ago").format(version=version, days=age),
-        )
-    return Check("signal-cli", level, _(
-        "version {version} is {days} days old: Signal stops serving clients about three months "
-        "old, update signal-cli"
-    ).format(version=version, days=age))  # fmt: skip
-
-
 def today_utc() -> date:
     return datetime.now(UTC).date()
-
-
-def short_status(checks: list[Check]) -> str:
-    """For /status in the staff group: one line each, the level as a sign."""
-    signs = {OK: "✓", WARNING: "⚠️", PROBLEM: "❌"}
-    return "\n".join(f"{signs[c.level]} {c.name}: {c.text}" for c in checks)
-
-
-def report(checks: list[Check]) -> tuple[str, int]:
-    """The lines to print, and the exit code: 1 if anything is a problem."""
-    return "\n".join(check.line() for check in checks), int(
-        any(check.level == PROBLEM for check in checks)
-    )

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from bot.backup import running
+from bot.doctor import run_checks, today_utc
+from bot.settings import load_settings
 from tests.conftest import ROOT, RunningBot, TelegramPerson
 
 
@@ -38,6 +40,11 @@ async def test_a_backup_taken_while_serving_restores_the_state_it_had(
     assert restored.returncode == 0, restored.stderr
     async with running_bot():
         assert "Hallo" in (await maria.send("/start")).text  # the state of the backup
+    # The restored database still knows when its backup was taken.
+    backup_line = [
+        c for c in await run_checks(load_settings(env), today_utc()) if c.name == "backup"
+    ]
+    assert backup_line[0].level == "ok", backup_line
 
 
 def test_restoring_is_refused_while_the_bot_runs(env: dict[str, str], tmp_path: Path) -> None:

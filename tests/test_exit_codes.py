@@ -57,3 +57,23 @@ def test_content_check_writes_no_key_and_no_database(tmp_path: Path) -> None:
     assert result.stdout.startswith("ok:")
     assert not (tmp_path / "data").exists()
     assert "secret_key" not in result.stderr
+
+
+def test_content_check_runs_where_nothing_can_be_written(tmp_path: Path) -> None:
+    """A read-only data folder stays empty, a data folder that cannot exist (under a file, so
+    even root cannot create it) is no error, and nothing lands in the working directory."""
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o555)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    for data_dir in (read_only, blocked / "data"):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "content", "check"],
+            env={"BOT_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, cwd=workdir, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("ok:")
+    assert list(read_only.iterdir()) == [] and list(workdir.iterdir()) == []

@@ -60,7 +60,11 @@ async def staff_command(conversation: Conversation, command: str, args: str) -> 
         from bot.doctor import run_checks, short_status
 
         with use_language(conversation.catalogs, config.default_language):
-            return escape(short_status(await run_checks(conversation.settings, today)))
+            # What this bot serves, not the files again; and it is connected to signal-cli,
+            # so asking signal-cli takes no message from it.
+            loaded = (config, conversation.content)
+            checks = await run_checks(conversation.settings, today, loaded, serving=True)
+            return escape(short_status(checks))
     return None
 
 
