@@ -59,7 +59,11 @@ async def run_checks(
     if settings.telegram_token:
         staff_chat = settings.staff_chat_id or (config.staff.telegram_chat_id if config else None)
         checks += await telegram_checks(
-            settings.telegram_token, settings.telegram_api_url, staff_chat, facts.staff_chat_moved
+            settings.telegram_token,
+            settings.telegram_api_url,
+            staff_chat,
+            facts.staff_chat_moved,
+            deletes_topics=bool(config and config.staff.delete_forgotten_topics),
         )
     if not settings.telegram_token and not settings.signal_cli:
         checks.append(Check(_("channels"), WARNING, _(

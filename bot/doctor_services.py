@@ -36,8 +36,14 @@ METHOD_NOT_FOUND = -32601
 
 
 async def telegram_checks(
-    token: str, api_url: str, staff_chat_id: int | None, moved: dict[int, int]
+    token: str,
+    api_url: str,
+    staff_chat_id: int | None,
+    moved: dict[int, int],
+    deletes_topics: bool = False,
 ) -> list[Check]:
+    """`deletes_topics`: the config deletes a forgotten person's topic (staff
+    delete_forgotten_topics), which Telegram allows only with the right to delete messages."""
     # The same HTTP layer as the bot (bot/channels/telegram.py), so the same proxy settings.
     bot = Bot(
         token,
@@ -58,7 +64,8 @@ async def telegram_checks(
                     Check(_("staff group"), WARNING, _("none: set TELEGRAM_STAFF_CHAT_ID"))
                 )
             else:
-                checks.append(await _staff_group(bot, moved.get(staff_chat_id, staff_chat_id)))
+                chat_id = moved.get(staff_chat_id, staff_chat_id)
+                checks.append(await _staff_group(bot, chat_id, deletes_topics))
             return checks
     except InvalidToken:
         return [Check("Telegram", PROBLEM, _("the token was rejected: check TELEGRAM_BOT_TOKEN"))]
@@ -68,7 +75,9 @@ async def telegram_checks(
         ]
 
 
-async def _staff_group(bot: Bot, chat_id: int, followed: bool = False) -> Check:
+async def _staff_group(
+    bot: Bot, chat_id: int, deletes_topics: bool, followed: bool = False
+) -> Check:
     try:
         chat = await bot.get_chat(chat_id)
         member = await bot.get_chat_member(chat_id, bot.id)
@@ -79,7 +88,7 @@ async def _staff_group(bot: Bot, chat_id: int, followed: bool = False) -> Check:
             return Check(
                 _("staff group"), WARNING, _("became a supergroup: the bot follows it when it runs")
             )
-        return await _staff_group(bot, exc.new_chat_id, followed=True)
+        return await _staff_group(bot, exc.new_chat_id, deletes_topics, followed=True)
     except TelegramError as exc:
         return Check(_("staff group"), PROBLEM, _(
             "unreachable ({error}): add the bot to the group and check TELEGRAM_STAFF_CHAT_ID"
@@ -94,6 +103,13 @@ async def _staff_group(bot: Bot, chat_id: int, followed: bool = False) -> Check:
         return Check(
             _("staff group"), WARNING, _("the bot cannot manage topics: give it that right")
         )
+    if deletes_topics and not getattr(member, "can_delete_messages", False):
+        # Bot API deleteForumTopic needs can_delete_messages: without it the topic of a person
+        # who asked to be forgotten stays, with everything in it.
+        return Check(_("staff group"), PROBLEM, _(
+            "the bot cannot delete messages, so forgotten conversations' topics stay: give it "
+            "that right"
+        ))  # fmt: skip
     return Check(_("staff group"), OK, _("reachable, the bot is an administrator, topics are on"))
 
 

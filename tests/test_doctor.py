@@ -104,6 +104,27 @@ async def test_the_staff_group_is_checked_where_the_bot_finds_it(
     assert levels(checks)["staff group"] == OK, line(checks, "staff group")
 
 
+async def test_a_bot_that_cannot_delete_forgotten_topics_is_a_problem(
+    bot_api: FakeBotAPI, env: dict[str, str], staff_chat: int, tmp_path: Path
+) -> None:
+    """With delete_forgotten_topics, /forget deletes the person's topic: Telegram refuses
+    without the right to delete messages, and the topic would stay with everything in it."""
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    config["staff"]["delete_forgotten_topics"] = True
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    env["BOT_CONFIG"] = str(tmp_path / "config.yaml")
+    assert levels(await run_checks(load_settings(env), SUMMER))["staff group"] == OK
+    granted = bot_api.api_getChatMember
+
+    async def without_delete(params: dict[str, Any]) -> dict[str, Any]:
+        return {**await granted(params), "can_delete_messages": False}
+
+    bot_api.api_getChatMember = without_delete  # type: ignore[method-assign]
+    checks = await run_checks(load_settings(env), SUMMER)
+    assert levels(checks)["staff group"] == PROBLEM
+    assert "delete messages" in line(checks, "staff group")
+
+
 async def test_the_doctor_leaves_messages_waiting_on_signals_server_while_the_bot_is_stopped(
     running_bot: RunningBot, ana: SignalPerson, signal_cli: FakeSignalCli, env: dict[str, str]
 ) -> None:
