@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from bot.channels import signal as signal_channel
+from bot.channels import signal_rpc
 from bot.channels.signal_rpc import SignalError, daemon_command, delivery_error
-from bot.relay import Gone, Undeliverable
+from bot.relay import MAX_ATTEMPTS, Gone, RetryLater, Undeliverable
 from bot.runtime import Runtime
 from tests.conftest import STAFF_CHAT, RunningBot, SignalPerson
 from tests.fakes.bot_api import FakeBotAPI
@@ -126,13 +128,22 @@ async def test_an_untrusted_identity_is_told_to_the_operator_and_never_blocks_th
     running_bot: RunningBot, ana: SignalPerson, signal_cli: FakeSignalCli, bot_api: FakeBotAPI,
     staff_chat: int, caplog: Any,
 ) -> None:  # fmt: skip
+    caplog.set_level(logging.ERROR, logger="bot.channels.signal")
     async with running_bot() as runtime:
         thread = await topic_of(ana, bot_api)
         signal_cli.send_failures[ana.user.uuid] = ("IDENTITY_FAILURE", None)
+        before = len(sends_to(signal_cli, ana))
         bot_api.staff_writes(NURSE, STAFF_CHAT, "Oui, je suis là.", thread_id=thread)
-        await bot_api.wait_for(lambda: any(m.text.startswith("⚠️") for m in in_staff(bot_api)))
+        # Retried (time for the operator to trust the key), then given up and the team told.
+        await retried_until(lambda: any(m.text.startswith("⚠️") for m in in_staff(bot_api)), runtime)
+        failed = len(sends_to(signal_cli, ana)) - before
         await drained(runtime)
-    assert "signal_untrusted_identity" in caplog.text and "--trust-new-identities" in caplog.text
+        del signal_cli.send_failures[ana.user.uuid]
+        bot_api.staff_writes(NURSE, STAFF_CHAT, "Et maintenant ?", thread_id=thread)
+        await signal_cli.wait_for(lambda: "Et maintenant ?" in [m.text for m in ana.inbox])
+    assert failed >= MAX_ATTEMPTS  # each of the team's messages tried MAX_ATTEMPTS times
+    told = [r for r in caplog.records if "signal_untrusted_identity" in r.getMessage()]
+    assert len(told) == 1 and "signal-cli trust" in told[0].getMessage()
     assert ana.user.uuid not in caplog.text
 
 
@@ -195,6 +206,76 @@ async def test_a_staff_file_name_with_percent_or_plus_reaches_signal_intact(
         await signal_cli.wait_for(lambda: any(m.files for m in ana.inbox))
     received = next(m for m in ana.inbox if m.files).files[0]
     assert received.data == b"%PDF-1.7" and received.filename == "plan 100% + horaires.pdf"
+
+
+async def test_a_staff_file_too_big_for_signal_cli_is_given_up_and_the_team_told(
+    running_bot: RunningBot, ana: SignalPerson, signal_cli: FakeSignalCli, bot_api: FakeBotAPI,
+    staff_chat: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """signal-cli cannot read a request holding a string over 20,000,000 characters (a file
+    of about 15 MB as a data URI) and drops the connection without an answer. Lowered here
+    on both sides rather than built: a 160 kB file against a 200,000-character limit."""
+    monkeypatch.setattr(signal_rpc, "MAX_REQUEST_STRING", 200_000)
+    monkeypatch.setattr(signal_channel, "MAX_REQUEST_STRING", 200_000)
+    signal_cli.max_string_length = 200_000
+    async with running_bot():
+        thread = await topic_of(ana, bot_api)
+        bot_api.staff_sends_media(
+            NURSE, STAFF_CHAT, "document", b"%PDF-1.7" + b"\0" * 160_000, thread_id=thread
+        )
+        bot_api.staff_writes(NURSE, STAFF_CHAT, "Le plan est trop lourd, je vous l'explique.",
+                             thread_id=thread)  # fmt: skip
+        await bot_api.wait_for(
+            lambda: any("n'a pas pu être remise" in m.text for m in in_staff(bot_api))
+        )
+        await signal_cli.wait_for(lambda: any("trop lourd" in m.text for m in ana.inbox))
+    assert signal_cli.dropped_connections == 0
+    assert not [m for m in ana.inbox if m.files]
+
+
+def test_what_the_operator_must_do_is_logged_once_and_bad_attachments_are_not_retried(
+    caplog: Any,
+) -> None:
+    caplog.set_level(logging.ERROR, logger="bot.channels.signal")
+    reported: set[str] = set()
+    # json/JsonSendMessageResult.java: a rate limit lifted by a captcha carries its token.
+    challenge = {"type": "RATE_LIMIT_FAILURE", "token": "tok-123", "retryAfterSeconds": 86400}
+    limited = SignalError(-5, "Failed to send message due to rate limiting",
+                          {"response": {"timestamp": 1, "results": [challenge]}})  # fmt: skip
+    for _ in range(3):
+        outcome = delivery_error(limited, reported)
+        assert isinstance(outcome, RetryLater) and outcome.seconds == 86400
+    told = [r.getMessage() for r in caplog.records]
+    assert len(told) == 1 and "submitRateLimitChallenge" in told[0] and "tok-123" not in told[0]
+    # An attachment signal-cli took for a file path fails the same way every time; an upload
+    # that failed on the network may go through later.
+    bad_uri = SignalError(
+        -32603, "Failed to send message: data:x: data:x (No such file or directory) "
+        "(AttachmentInvalidException) (UnexpectedErrorException)",
+    )  # fmt: skip
+    upload = SignalError(
+        -32603, "Failed to send message: data:x: timeout (AttachmentInvalidException) "
+        "(UnexpectedErrorException)",
+    )  # fmt: skip
+    assert isinstance(delivery_error(bad_uri), Undeliverable)
+    assert isinstance(delivery_error(upload), RetryLater)
+
+
+async def retried_until(predicate: Any, runtime: Runtime) -> None:
+    """Every wait between attempts cut short, until `predicate()` holds."""
+    for _ in range(400):
+        if predicate():
+            return
+        await runtime.store.postpone_all_now()
+        await asyncio.sleep(0.05)
+    raise AssertionError("still retrying")
+
+
+def sends_to(signal_cli: FakeSignalCli, person: SignalPerson) -> list[dict[str, Any]]:
+    return [
+        r for r in signal_cli.requests
+        if r.get("method") == "send" and person.user.uuid in r["params"]["recipient"]
+    ]  # fmt: skip
 
 
 async def topic_of(ana: SignalPerson, bot_api: FakeBotAPI) -> int | None:

@@ -27,6 +27,7 @@ from babel.dates import format_timedelta
 
 from bot.channels.signal_input import ANSWER_ID_AT_END, Dropped, next_line, refused_kind
 from bot.channels.signal_rpc import (
+    MAX_REQUEST_STRING,
     USER_ERROR,
     AnswerTooLong,
     ConnectionLost,
@@ -75,6 +76,7 @@ class SignalChannel:
         self._tasks: list[asyncio.Task[None]] = []
         self.connections = 0  # how many times the daemon was reached (for logs and tests)
         self.handled = 0  # envelopes handled, answered or ignored (for tests and benchmarks)
+        self._reported: set[str] = set()  # what the operator was told once (signal_rpc.py)
 
     # --- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -421,8 +423,10 @@ class SignalChannel:
         # Cut between paragraphs of the HTML (bold never spans two), then style each piece.
         stamps: list[int] = []
         pieces = split_text(html_text, MESSAGE_LIMIT) or ([""] if attachments else [])
-        for index, piece in enumerate(pieces):  # never an empty message (SendCommand.java)
+        for index, piece in enumerate(pieces):
             text, styles = styled(piece)
+            if not text and not (attachments and index == 0):
+                continue  # signal-cli refuses an empty message (commands/SendCommand.java)
             params: dict[str, Any] = {"recipient": [uuid], "message": text}
             if styles:
                 params["textStyle"] = [f"{start}:{length}:{kind}" for start, length, kind in styles]
@@ -519,6 +523,8 @@ class SignalChannel:
                     for row in payload.get("options", [])
                 ]
                 reply = Reply(str(payload.get("text", "")), rows)
+                if not styled(numbered(reply))[0].strip():
+                    raise Undeliverable("nothing Signal can carry")
                 stamps = await self._send(address, numbered(reply))
             elif kind == "files":
                 if self.relay is None:
@@ -527,11 +533,14 @@ class SignalChannel:
                 reply = Reply(str(payload.get("text", "")))
                 if not reply.text.strip() and not files:
                     raise Undeliverable("nothing Signal can carry")
-                stamps = await self._send(address, reply.text, [data_uri(m) for m in files])
+                uris = [data_uri(m) for m in files]
+                if any(len(uri) > MAX_REQUEST_STRING for uri in uris):
+                    raise Undeliverable("file too big for signal-cli")  # see signal_rpc.py
+                stamps = await self._send(address, reply.text, uris)
             else:
                 raise Undeliverable(f"kind {kind!r} cannot reach Signal")
         except (SignalError, ConnectionLost, TimeoutError) as exc:
-            raise delivery_error(exc) from exc
+            raise delivery_error(exc, self._reported) from exc
         # Numbers typed from now on refer to this message's choices (none for a team reply,
         # so a "1" written to the team goes to the team).
         await self.conversation.remember_shown(ticket.user_key, reply)
@@ -546,7 +555,8 @@ class SignalChannel:
         except (SignalError, ConnectionLost, TimeoutError) as exc:
             if isinstance(exc, SignalError) and exc.code == -1:
                 raise Undeliverable("attachment gone") from exc
-            raise delivery_error(exc) from exc  # AnswerTooLong: larger than it was announced
+            # AnswerTooLong: the file was larger than announced.
+            raise delivery_error(exc, self._reported) from exc
         encoded = result.get("data") if isinstance(result, dict) else result
         if not isinstance(encoded, str):
             raise Undeliverable("attachment without data")

@@ -19,16 +19,25 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
-# manager/util/DataURI.java DATA_URI_PATTERN and PARAMETER_PATTERN (case-insensitive).
+# manager/util/DataURI.java DATA_URI_PATTERN and PARAMETER_PATTERN, case-insensitive, and
+# without DOTALL as in Java ("." stops at a line end). PARAMETER_PATTERN is "\\G;(.+)=(.+)":
+# greedy, so one match takes every parameter, the key running to the last "=" (a second
+# parameter would swallow the file name); matched from where the last one ended, as \G does.
 _DATA_URI = re.compile(
     r"\Adata:(?P<type>.+?/.+?)?(?P<parameters>;.+?=.+?)?(?P<base64>;base64)?,(?P<data>.+)\Z",
-    re.IGNORECASE | re.DOTALL,
+    re.IGNORECASE,
 )
-_PARAMETER = re.compile(r";(?P<key>[^=;]+)=(?P<value>[^;]+)")
+_PARAMETER = re.compile(r";(?P<key>.+)=(?P<value>.+)", re.IGNORECASE)
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 LONG_TEXT = "text/x-signal-plain"  # manager/util/MimeUtils.java
 # jsonrpc/SignalJsonRpcCommandHandler.java
 USER_ERROR, UNTRUSTED_KEY_ERROR, RATELIMIT_ERROR, INTERNAL_ERROR = -1, -4, -5, -32603
+# Jackson's StreamReadConstraints.DEFAULT_MAX_STRING_LEN: signal-cli's ObjectMapper keeps the
+# defaults (util/Util.java createJsonObjectMapper).
+MAX_STRING_LENGTH = 20_000_000
+# signal-cli reads a request line with a BufferedReader, whatever its length (jsonrpc/
+# SocketHandler.java, util/IOUtils.java getLineSupplier): never refused for its length alone.
+REQUEST_LINE_LIMIT = 256 * 1024 * 1024
 
 
 class RpcError(Exception):
@@ -47,6 +56,16 @@ def url_decode(value: str) -> str:
     if _BAD_ESCAPE.search(value):
         raise ValueError("URLDecoder: Illegal hex characters in escape (%) pattern")
     return unquote_plus(value)
+
+
+def longest_string(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        value = [*value.values()]
+    if isinstance(value, list):
+        return max(map(longest_string, value), default=0)
+    return 0
 
 
 @dataclass
@@ -94,6 +113,8 @@ class FakeSignalCli:
         # anyway and only prints them (commands/DaemonCommand.java addDefaultReceiveHandler).
         self.receive_mode = "on-connection"
         self.version = "0.14.6"
+        self.max_string_length = MAX_STRING_LENGTH  # tests lower it rather than send 15 MB
+        self.dropped_connections = 0  # connections signal-cli closed on a request it choked on
         self.on_server: list[dict[str, Any]] = []  # waiting on Signal's server
         self.printed: list[dict[str, Any]] = []  # taken by signal-cli with nobody to hand to
         self._server: asyncio.Server | None = None
@@ -108,9 +129,13 @@ class FakeSignalCli:
 
     async def start(self) -> None:
         if self.socket_path is not None:
-            self._server = await asyncio.start_unix_server(self._serve, self.socket_path)
+            self._server = await asyncio.start_unix_server(
+                self._serve, self.socket_path, limit=REQUEST_LINE_LIMIT
+            )
             return
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, limit=REQUEST_LINE_LIMIT
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -149,12 +174,19 @@ class FakeSignalCli:
                     error = {"code": -32700, "message": str(exc), "data": None}
                     await self._write(writer, {"jsonrpc": "2.0", "error": error, "id": None})
                     continue
+                if longest_string(request) > self.max_string_length:
+                    # Jackson's StreamConstraintsException is not a JsonParseException:
+                    # jsonrpc/JsonRpcReader.java rethrows it as an AssertionError, and
+                    # jsonrpc/SocketHandler.java closes the connection, answering nothing.
+                    self.dropped_connections += 1
+                    break
                 await self._answer(writer, request)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
             if writer in self._clients:
                 self._clients.remove(writer)
+            writer.close()
 
     async def _answer(self, writer: asyncio.StreamWriter, request: dict[str, Any]) -> None:
         self.requests.append(request)
@@ -251,14 +283,17 @@ class FakeSignalCli:
         try:
             if found is None:
                 raise ValueError("The given string is not a valid data URI.")
-            parameters = {
-                m["key"]: url_decode(m["value"])
-                for m in _PARAMETER.finditer(found["parameters"] or "")
-            }
+            parameters, position, text = {}, 0, found["parameters"] or ""
+            while parameter := _PARAMETER.match(text, position):
+                parameters[parameter["key"]] = url_decode(parameter["value"])
+                position = parameter.end()
         except ValueError as exc:
+            # AttachmentInvalidException(attachment, e): "<attachment>: <cause>", the cause a
+            # FileNotFoundException naming the path; SendCommand.java and
+            # SignalJsonRpcCommandHandler.java each add the class name in brackets.
             raise RpcError(
                 INTERNAL_ERROR,
-                f"Failed to send message: {uri[:40]} (No such file or directory) "
+                f"Failed to send message: {uri}: {uri} (No such file or directory) "
                 "(AttachmentInvalidException) (UnexpectedErrorException)",
             ) from exc
         data = (
